@@ -1,0 +1,53 @@
+# resbot: `make serve` and `make test` work on a fresh machine; both build on `make install`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
+HOST ?= 127.0.0.1
+PORT ?= 8080
+
+.PHONY: install install-test serve test lint typecheck pytest eval check clean system-deps
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+install-test: $(TEST_STAMP)
+
+$(TEST_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+# System packages the test suite drives for real (installed when missing; in CI a missing
+# one is a failure, never a skip).
+system-deps:
+	@bash .ci/system-deps
+
+serve: install
+	$(BIN)/resbot serve --host $(HOST) --port $(PORT)
+
+check: install
+	$(BIN)/resbot check
+
+lint: install-test
+	$(BIN)/ruff check bot tests
+	$(BIN)/ruff format --check bot tests
+
+typecheck: install-test
+	$(BIN)/mypy
+
+pytest: install-test system-deps
+	$(BIN)/python -m pytest -q
+
+test: lint typecheck pytest
+
+eval: install
+	$(BIN)/resbot eval ../shared/eval/dev.yaml
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache test-artifacts

@@ -1,0 +1,319 @@
+"""AnswerEngine: text and conversation state in, Answer and next state out. Pure: no I/O."""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from bot import dialogue, facts, listing
+from bot.compose import fallback_answer, plain_answer, quoted_answer, short_label, whole
+from bot.intents import Intent, IntentClassifier, IntentMatch
+from bot.models import Answer, ConversationState, Document, ParagraphKind, Turn
+from bot.retrieval import Analyzer, ParagraphIndex
+from bot.thesaurus import Lexicon
+from bot.topics import FALLBACK_THRESHOLD, clause_selection, companions, retrieve
+
+MAX_MESSAGE_CHARS = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class Debug:
+    """What /debug shows for the last answer."""
+
+    intent: str
+    how: str
+    candidates: tuple[tuple[str, float, float], ...]
+    terms: tuple[str, ...]
+    corrections: tuple[str, ...]
+
+
+class AnswerEngine:
+    """Routes a message to an intent and composes the Answer from the documents."""
+
+    def __init__(
+        self,
+        documents: Sequence[Document],
+        intents: Sequence[Intent],
+        lexicon: Lexicon,
+    ) -> None:
+        self.documents = tuple(documents)
+        self.lexicon = lexicon
+        self.analyzer = Analyzer(lexicon)
+        self.index = ParagraphIndex(self.documents, self.analyzer)
+        self.classifier = IntentClassifier(tuple(intents))
+        self.intents = tuple(intents)
+        self._by_name = {i.name: i for i in self.intents}
+        self.last_debug: Debug | None = None
+
+    @property
+    def intent_names(self) -> tuple[str, ...]:
+        return tuple(i.name for i in self.intents)
+
+    # -- entry point ---------------------------------------------------------------------
+    def reply(self, message: str, state: ConversationState | None = None) -> Turn:
+        state = state or ConversationState()
+        text = " ".join(message.split())[:MAX_MESSAGE_CHARS]
+        if not text or not re.search(r"\w", text):
+            answer = self._fallback("empty", "I did not catch a question there.", state)
+            return Turn(answer, state)
+        chosen = dialogue.resolve_choice(text, state, self.documents)
+        if chosen is not None:
+            text = state.pending_question
+            state = replace(state, document=chosen, pending_question="", pending_choices=())
+            scope = dialogue.Scope(self._doc_index(chosen), explicit=True)
+        else:
+            state = replace(state, pending_question="", pending_choices=())
+            scope = dialogue.scope_of(text, state, self.documents)
+        answer = self._answer(text, state, scope)
+        return Turn(answer, dialogue.next_state(state, answer, text))
+
+    # -- routing -------------------------------------------------------------------------
+    def _answer(self, text: str, state: ConversationState, scope: dialogue.Scope) -> Answer:
+        match = self.classifier.classify(text)
+        self.last_debug = None
+        if match is None:
+            return self._topic(text, state, scope, "topic")
+        action = match.intent.action
+        if action == "template":
+            return self._template(match, state, scope)
+        if action in {"fallback", "unsupported"}:
+            return self._refuse(match, state, scope)
+        if action == "retrieve":
+            return self._topic(text, state, scope, match.intent.name)
+        if action == "followup":
+            return self._followup(text, match, state, scope)
+        document = self._single_document(scope, state)
+        if document is None:
+            return self._ask_which(text, match.intent.name, state)
+        if action == "metadata":
+            template = random_choice(match.intent.responses, text)
+            return facts.metadata_answer(
+                match.intent.name, document, template, self._suggestions(document)
+            )
+        if action == "overview":
+            return facts.overview_answer(match.intent.name, document, self._suggestions(document))
+        if action == "lookup":
+            kind: ParagraphKind = _kind(match.intent.kind or "op")
+            answer = facts.lookup_answer(
+                match.intent.name, document, match.slots, kind, self._suggestions(document)
+            )
+            return answer or self._topic(text, state, scope, "topic")
+        if action == "list":
+            listed = self._list(text, match, document)
+            return listed or self._topic(text, state, scope, "topic")
+        return self._topic(text, state, scope, "topic")
+
+    # -- topic retrieval -----------------------------------------------------------------
+    def _topic(
+        self, text: str, state: ConversationState, scope: dialogue.Scope, intent: str
+    ) -> Answer:
+        documents = frozenset({scope.document}) if scope.document is not None else None
+        focus = dialogue.focus_of(text, state, self.documents, self._doc_index)
+        retrieved = retrieve(
+            self.index, text, documents=documents, source_cues=self.lexicon.source_cues, focus=focus
+        )
+        self.last_debug = Debug(
+            intent,
+            "retrieval",
+            tuple(
+                (
+                    f"{self.documents[h.entry.document].symbol} {h.paragraph.id}",
+                    round(h.score, 3),
+                    round(h.coverage, 3),
+                )
+                for h in retrieved.hits[:5]
+            ),
+            tuple(t.surface for t in retrieved.query.terms),
+            tuple(f"{t.surface}->{t.corrected}" for t in retrieved.query.terms if t.corrected),
+        )
+        if not retrieved.hits or retrieved.confidence < FALLBACK_THRESHOLD:
+            document = self._current(state, scope)
+            where = document.symbol if document else "the loaded resolutions"
+            return self._fallback(
+                "fallback",
+                f"I could not find that in the text of {where}, so I will not guess.",
+                state,
+                confidence=retrieved.confidence,
+            )
+        ambiguous = dialogue.ambiguous_documents(retrieved.hits, scope, state, self.documents)
+        if ambiguous:
+            return self._ask_which(text, intent, state, ambiguous)
+        top = retrieved.hits[0]
+        document = self.documents[top.entry.document]
+        selections = [clause_selection(self.index, top.paragraph, retrieved.query)]
+        for hit in companions(retrieved):
+            selections.append(clause_selection(self.index, hit.paragraph, retrieved.query))
+        lead = dialogue.topic_lead(document, top.paragraph)
+        return quoted_answer(
+            intent=intent,
+            confidence=retrieved.confidence,
+            lead=lead,
+            document=document,
+            selections=selections,
+            suggestions=self._suggestions(document),
+        )
+
+    # -- lists ---------------------------------------------------------------------------
+    def _list(self, text: str, match: IntentMatch, document: Document) -> Answer | None:
+        by = match.intent.by
+        kinds = dialogue.kinds_in(text)
+        suggestions = self._suggestions(document)
+        name = match.intent.name
+        if by == "references":
+            return listing.list_references(name, document, suggestions)
+        if by in {"verb", "lead"} and match.slots.get("verb"):
+            return listing.list_by_verb(
+                name,
+                document,
+                match.slots["verb"],
+                kinds,
+                self.analyzer.stemmer,
+                self.lexicon.operative_verbs,
+                suggestions,
+            )
+        if by == "topic" and match.slots.get("topic"):
+            return listing.list_by_topic(
+                name,
+                document,
+                self._doc_index(document.symbol),
+                match.slots["topic"],
+                self.index,
+                suggestions,
+            )
+        return None
+
+    # -- follow-ups ----------------------------------------------------------------------
+    def _followup(
+        self, text: str, match: IntentMatch, state: ConversationState, scope: dialogue.Scope
+    ) -> Answer:
+        name = match.intent.name
+        document = self._current(state, scope)
+        current = document.get(state.paragraph) if document and state.paragraph else None
+        if document is None or current is None:
+            if match.intent.by in {"more", "topic"} and match.slots.get("topic"):
+                return self._topic(match.slots["topic"], state, scope, "topic")
+            return self._fallback(
+                name,
+                "We have not looked at a paragraph yet, so I cannot tell which one you mean.",
+                state,
+            )
+        suggestions = self._suggestions(document)
+        by = match.intent.by
+        if by in {"next", "previous"}:
+            step = 1 if by == "next" else -1
+            target = facts.neighbour(document, current.id, step)
+            if target is None:
+                edge = "last" if step > 0 else "first"
+                return plain_answer(
+                    name,
+                    f"{short_label(current).capitalize()} is the {edge} one of {document.symbol}.",
+                    confidence=0.9,
+                    suggestions=suggestions,
+                )
+            return facts.paragraph_answer(name, document, target, suggestions)
+        if by == "which":
+            return quoted_answer(
+                intent=name,
+                confidence=1.0,
+                lead=f"That was {short_label(current)} of {document.symbol}.",
+                document=document,
+                selections=[facts.whole(current)],
+                suggestions=suggestions,
+            )
+        if by == "topic" and match.slots.get("topic"):
+            return self._topic(
+                match.slots["topic"],
+                state,
+                dialogue.Scope(self._doc_index(document.symbol), False),
+                "topic",
+            )
+        return facts.paragraph_answer(
+            name,
+            document,
+            current,
+            suggestions,
+            lead=f"Here is {short_label(current)} of {document.symbol} in full:",
+        )
+
+    # -- small talk, refusals, fallbacks ---------------------------------------------------
+    def _template(
+        self, match: IntentMatch, state: ConversationState, scope: dialogue.Scope
+    ) -> Answer:
+        document = self._current(state, scope) or (self.documents[0] if self.documents else None)
+        values = facts.document_fields(document) if document else {}
+        values["documents"] = ", ".join(d.symbol for d in self.documents)
+        template = random_choice(match.intent.responses, match.intent.name)
+        suggestions = self._suggestions(document) if document else ()
+        return plain_answer(
+            match.intent.name, facts.fill(template, values), confidence=1.0, suggestions=suggestions
+        )
+
+    def _refuse(
+        self, match: IntentMatch, state: ConversationState, scope: dialogue.Scope
+    ) -> Answer:
+        document = self._current(state, scope) or (self.documents[0] if self.documents else None)
+        values = facts.document_fields(document) if document else {}
+        template = random_choice(match.intent.responses, match.intent.name)
+        text = facts.fill(template, values)
+        return fallback_answer(match.intent.name, text, self._suggestions(document))
+
+    def _fallback(
+        self, intent: str, text: str, state: ConversationState, confidence: float = 0.0
+    ) -> Answer:
+        document = self._current(state, dialogue.Scope(None, False))
+        return fallback_answer(intent, text, self._suggestions(document), confidence)
+
+    def _ask_which(
+        self,
+        text: str,
+        intent: str,
+        state: ConversationState,
+        candidates: Sequence[int] | None = None,
+    ) -> Answer:
+        indexes = list(candidates) if candidates else list(range(len(self.documents)))
+        choices = [self.documents[i].symbol for i in indexes]
+        lines = [
+            f"{n}. {self.documents[i].symbol}: {self.documents[i].title}"
+            for n, i in enumerate(indexes, start=1)
+        ]
+        answer = plain_answer(
+            "clarify",
+            "Which resolution do you mean? Answer with a number:\n" + "\n".join(lines),
+            confidence=0.5,
+            choices=choices,
+        )
+        return replace(answer, fallback=False, suggestions=tuple(choices))
+
+    def _suggestions(self, document: Document | None) -> tuple[str, ...]:
+        return dialogue.suggestions_for(document, self._by_name.get("help"))
+
+    # -- helpers ---------------------------------------------------------------------------
+    def _doc_index(self, symbol: str) -> int:
+        for index, document in enumerate(self.documents):
+            if document.symbol == symbol:
+                return index
+        return -1
+
+    def _current(self, state: ConversationState, scope: dialogue.Scope) -> Document | None:
+        if scope.document is not None:
+            return self.documents[scope.document]
+        index = self._doc_index(state.document) if state.document else -1
+        if index >= 0:
+            return self.documents[index]
+        return self.documents[0] if len(self.documents) == 1 else None
+
+    def _single_document(self, scope: dialogue.Scope, state: ConversationState) -> Document | None:
+        return self._current(state, scope)
+
+
+def _kind(value: str) -> ParagraphKind:
+    return facts.kind_of(value, "op")
+
+
+def random_choice(options: Sequence[str], seed_text: str) -> str:
+    """A response picked deterministically from the message, so replies are reproducible."""
+    if not options:
+        return ""
+    return options[random.Random(seed_text).randrange(len(options))]

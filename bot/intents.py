@@ -1,0 +1,200 @@
+"""Classify a message against the intents of intents/*.yaml -> the best match with its slots.
+
+Patterns (regular expressions with named groups) are tried first; then rapidfuzz compares the
+message with each intent's example utterances; below the cutoff nothing matches and the engine
+retrieves paragraphs instead.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from rapidfuzz import fuzz, process, utils
+
+Action = Literal[
+    "retrieve",
+    "metadata",
+    "lookup",
+    "list",
+    "template",
+    "overview",
+    "unsupported",
+    "fallback",
+    "followup",
+]
+
+ACTIONS: tuple[str, ...] = (
+    "retrieve",
+    "metadata",
+    "lookup",
+    "list",
+    "template",
+    "overview",
+    "unsupported",
+    "fallback",
+    "followup",
+)
+
+ORDINALS: dict[str, int] = {
+    "first": 1,
+    "second": 2,
+    "third": 3,
+    "fourth": 4,
+    "fifth": 5,
+    "sixth": 6,
+    "seventh": 7,
+    "eighth": 8,
+    "ninth": 9,
+    "tenth": 10,
+    "eleventh": 11,
+    "twelfth": 12,
+    "thirteenth": 13,
+    "fourteenth": 14,
+    "fifteenth": 15,
+    "sixteenth": 16,
+    "seventeenth": 17,
+    "eighteenth": 18,
+    "nineteenth": 19,
+    "twentieth": 20,
+    "1st": 1,
+    "2nd": 2,
+    "3rd": 3,
+    "4th": 4,
+    "5th": 5,
+    "6th": 6,
+    "7th": 7,
+    "8th": 8,
+    "9th": 9,
+    "10th": 10,
+    "11th": 11,
+    "12th": 12,
+    "13th": 13,
+    "14th": 14,
+    "15th": 15,
+    "16th": 16,
+    "17th": 17,
+    "18th": 18,
+    "19th": 19,
+    "20th": 20,
+    "last": -1,
+    "final": -1,
+    "penultimate": -2,
+    "second to last": -2,
+    "second-to-last": -2,
+    "next to last": -2,
+}
+
+MACROS: dict[str, str] = {
+    "ordinal": "(?P<ordinal>"
+    + "|".join(sorted(map(re.escape, ORDINALS), key=len, reverse=True))
+    + ")",
+    "number": r"(?P<number>\d{1,3})",
+    "doc": r"(?P<doc>\d{1,3}/\d{1,4})",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Intent:
+    """One intent as declared in YAML (validated by the loader)."""
+
+    name: str
+    action: Action
+    examples: tuple[str, ...] = ()
+    patterns: tuple[re.Pattern[str], ...] = ()
+    responses: tuple[str, ...] = ()
+    suggestions: tuple[str, ...] = ()
+    fields: tuple[str, ...] = ()
+    kind: str = ""
+    by: str = ""
+    priority: int = 0
+    source: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class IntentMatch:
+    intent: Intent
+    score: float
+    slots: dict[str, str]
+    how: Literal["pattern", "example"]
+
+
+def expand_macros(pattern: str, verbs: str = "") -> str:
+    """Replace {ordinal}, {number}, {doc} and {verb} with their regular expressions."""
+    out = pattern
+    for name, regex in MACROS.items():
+        out = out.replace("{" + name + "}", regex)
+    if "{verb}" in out:
+        out = out.replace("{verb}", "(?P<verb>" + (verbs or r"\w+") + ")")
+    return out
+
+
+def normalise(message: str) -> str:
+    """Lower case, curly quotes straightened, spaces folded; punctuation kept for patterns."""
+    text = message.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
+    return " ".join(text.lower().split())
+
+
+class IntentClassifier:
+    """Patterns first (highest priority wins), then fuzzy example matching."""
+
+    def __init__(self, intents: tuple[Intent, ...], *, example_cutoff: float = 88.0) -> None:
+        self.intents = intents
+        self.example_cutoff = example_cutoff
+        self._examples: list[str] = []
+        self._owners: list[Intent] = []
+        for intent in intents:
+            for example in intent.examples:
+                self._examples.append(utils.default_process(example))
+                self._owners.append(intent)
+
+    def classify(self, message: str) -> IntentMatch | None:
+        text = normalise(message)
+        by_pattern = self._by_pattern(text)
+        if by_pattern is not None:
+            return by_pattern
+        return self._by_example(text)
+
+    def candidates(self, message: str, limit: int = 3) -> list[tuple[str, float]]:
+        """The closest intents by example, for /debug."""
+        text = utils.default_process(normalise(message))
+        found = process.extract(
+            text, self._examples, scorer=fuzz.QRatio, processor=None, limit=limit
+        )
+        return [(self._owners[i].name, float(score)) for _, score, i in found]
+
+    def _by_pattern(self, text: str) -> IntentMatch | None:
+        best: IntentMatch | None = None
+        for intent in self.intents:
+            for pattern in intent.patterns:
+                match = pattern.search(text)
+                if match is None:
+                    continue
+                slots = {k: v.strip() for k, v in match.groupdict().items() if v}
+                if best is None or intent.priority > best.intent.priority:
+                    best = IntentMatch(intent, 1.0, slots, "pattern")
+                break
+        return best
+
+    def _by_example(self, text: str) -> IntentMatch | None:
+        if not self._examples:
+            return None
+        processed = utils.default_process(text)
+        if not processed:
+            return None
+        found = process.extractOne(
+            processed,
+            self._examples,
+            scorer=fuzz.QRatio,
+            processor=None,
+            score_cutoff=self.example_cutoff,
+        )
+        if found is None:
+            return None
+        _, score, index = found
+        return IntentMatch(self._owners[index], float(score) / 100.0, {}, "example")
+
+
+def ordinal_value(word: str) -> int | None:
+    return ORDINALS.get(word.lower())

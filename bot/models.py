@@ -1,0 +1,221 @@
+"""Typed, frozen records that travel through the bot: documents, answers, conversation state.
+
+Nothing here does I/O; the shapes of `Answer.to_dict()` follow docs/CONTRACT.md exactly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+ParagraphKind = Literal["pp", "op", "fn", "ax"]
+
+UNDOCS = "https://undocs.org/"
+
+KIND_LABELS: dict[str, str] = {
+    "pp": "preambular paragraph",
+    "op": "operative paragraph",
+    "fn": "footnote",
+    "ax": "annex, paragraph",
+}
+
+
+def undocs_url(symbol: str) -> str:
+    """The undocs.org link of a UN document symbol."""
+    return UNDOCS + symbol
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """A UN document that a paragraph refers to (`resolution 70/1` -> A/RES/70/1)."""
+
+    symbol: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class Paragraph:
+    """One citable unit: a preambular or operative paragraph, a footnote, an annex paragraph.
+
+    `text` is the clean text of CONTRACT.md; every quote is a substring of it.
+    `markers` maps a footnote id to the offsets in `text` where its marker stood.
+    `items` are the character spans of sub-items "(a)", "(b)" inside the paragraph.
+    """
+
+    id: str
+    kind: ParagraphKind
+    number: int
+    text: str
+    lead: str = ""
+    footnotes: tuple[str, ...] = ()
+    markers: tuple[tuple[str, int], ...] = ()
+    references: tuple[Reference, ...] = ()
+    items: tuple[tuple[int, int], ...] = ()
+    cited_by: tuple[str, ...] = ()
+    line: int = 0
+
+    @property
+    def body(self) -> str:
+        """The text after the lead words ("Urges States to ..." -> "States to ...")."""
+        return self.text[len(self.lead) :].lstrip(" ,") if self.lead else self.text
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A General Assembly resolution parsed from the knowledge layout."""
+
+    symbol: str
+    number: str
+    title: str
+    session: str = ""
+    agenda_item: str = ""
+    committee: str = ""
+    report_symbols: tuple[str, ...] = ()
+    adoption_date: str = ""
+    plenary_meeting: str = ""
+    distribution_date: str = ""
+    annex_title: str = ""
+    paragraphs: tuple[Paragraph, ...] = ()
+    source: str = ""
+
+    @property
+    def url(self) -> str:
+        return undocs_url(self.symbol)
+
+    def get(self, paragraph_id: str) -> Paragraph | None:
+        for paragraph in self.paragraphs:
+            if paragraph.id == paragraph_id:
+                return paragraph
+        return None
+
+    def of_kind(self, kind: ParagraphKind) -> tuple[Paragraph, ...]:
+        return tuple(p for p in self.paragraphs if p.kind == kind)
+
+    @property
+    def committee_phrase(self) -> str:
+        """ "the Third Committee (A/71/484/Add.2)" or "without reference to a Main Committee"."""
+        reports = " and ".join(self.report_symbols)
+        if not self.committee:
+            return "without reference to a Main Committee" + (f" ({reports})" if reports else "")
+        return f"on the report of the {self.committee}" + (f" ({reports})" if reports else "")
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    document: str
+    paragraph: str
+    label: str
+    url: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "document": self.document,
+            "paragraph": self.paragraph,
+            "label": self.label,
+            "url": self.url,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    document: str
+    paragraph: str
+    text: str
+    spans: tuple[tuple[int, int], ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "document": self.document,
+            "paragraph": self.paragraph,
+            "text": self.text,
+            "spans": [list(span) for span in self.spans],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """What every surface renders. `text` is the plain-text reply a person reads."""
+
+    text: str
+    intent: str
+    confidence: float
+    fallback: bool = False
+    citations: tuple[Citation, ...] = ()
+    quotes: tuple[Quote, ...] = ()
+    suggestions: tuple[str, ...] = ()
+    lead: str = ""
+    notes: tuple[str, ...] = ()
+    choices: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "intent": self.intent,
+            "confidence": round(self.confidence, 4),
+            "fallback": self.fallback,
+            "citations": [c.to_dict() for c in self.citations],
+            "quotes": [q.to_dict() for q in self.quotes],
+            "suggestions": list(self.suggestions),
+            "lead": self.lead,
+            "notes": list(self.notes),
+            "choices": list(self.choices),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationState:
+    """What a sender's session remembers between turns; plain data so any store can keep it."""
+
+    document: str = ""
+    paragraph: str = ""
+    cited: tuple[str, ...] = ()
+    last_question: str = ""
+    pending_question: str = ""
+    pending_choices: tuple[str, ...] = ()
+    turns: int = 0
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "document": self.document,
+            "paragraph": self.paragraph,
+            "cited": list(self.cited),
+            "last_question": self.last_question,
+            "pending_question": self.pending_question,
+            "pending_choices": list(self.pending_choices),
+            "turns": self.turns,
+            "extra": dict(self.extra),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ConversationState:
+        def text(key: str) -> str:
+            value = data.get(key, "")
+            return value if isinstance(value, str) else ""
+
+        def strings(key: str) -> tuple[str, ...]:
+            value = data.get(key, [])
+            return tuple(v for v in value if isinstance(v, str)) if isinstance(value, list) else ()
+
+        turns = data.get("turns", 0)
+        extra = data.get("extra", {})
+        return cls(
+            document=text("document"),
+            paragraph=text("paragraph"),
+            cited=strings("cited"),
+            last_question=text("last_question"),
+            pending_question=text("pending_question"),
+            pending_choices=strings("pending_choices"),
+            turns=turns if isinstance(turns, int) else 0,
+            extra={k: v for k, v in extra.items() if isinstance(v, str)}
+            if isinstance(extra, dict)
+            else {},
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """The engine's result for one message: the Answer and the sender's next state."""
+
+    answer: Answer
+    state: ConversationState

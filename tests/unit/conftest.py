@@ -1,0 +1,27 @@
+"""Fixtures for the core: paths to the real resolutions and a multi-document engine."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.engine import AnswerEngine
+from bot.loaders import load_engine
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = ROOT / "tests" / "fixtures"
+RESOLUTIONS = FIXTURES / "resolutions"
+LAYOUT = FIXTURES / "layout"
+
+
+@pytest.fixture(scope="session")
+def multi_engine(tmp_path_factory: pytest.TempPathFactory) -> AnswerEngine:
+    """71/194 with 73/6, 73/7 and 73/8 loaded beside it."""
+    folder = tmp_path_factory.mktemp("knowledge-multi")
+    shutil.copy(ROOT / "knowledge" / "A_RES_71_194.txt", folder)
+    shutil.copy(ROOT / "knowledge" / "thesaurus.yaml", folder)
+    for name in ("A_RES_73_6.txt", "A_RES_73_7.txt", "A_RES_73_8.txt"):
+        shutil.copy(RESOLUTIONS / name, folder)
+    return load_engine(folder, ROOT / "intents")
