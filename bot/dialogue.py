@@ -37,6 +37,26 @@ class Scope:
     explicit: bool
 
 
+_MENTION_PHRASE = re.compile(
+    r"(,\s*)?\b(in|of|from|according to|under)?\s*(?:the\s+)?(?:general assembly\s+)?"
+    r"(?:resolution\s+|res\.?\s+|document\s+)?(?:a/res/)?(\d{1,3}/\d{1,4})\b(\s*,)?",
+    re.I,
+)
+
+
+def without_mention(text: str, document: Document) -> str:
+    """The message with the mention of the scoped document taken out: "in resolution 73/8,"
+    goes, a bare "A/RES/73/8" becomes "the resolution", so intents see the usual wording."""
+
+    def replace_mention(match: re.Match[str]) -> str:
+        if match.group(3) != document.number:
+            return match.group(0)
+        return " " if match.group(2) else " the resolution "
+
+    stripped = " ".join(_MENTION_PHRASE.sub(replace_mention, text).split())
+    return stripped if re.search(r"\w", stripped) else text
+
+
 def scope_of(text: str, state: ConversationState, documents: Sequence[Document]) -> Scope:
     """'in resolution 73/8 ...' picks that document when it is loaded; else no restriction."""
     for match in _DOC_MENTION.finditer(text):

@@ -16,6 +16,7 @@ from bot.thesaurus import Lexicon
 from bot.topics import FALLBACK_THRESHOLD, clause_selection, companions, retrieve
 
 MAX_MESSAGE_CHARS = 2000
+STAY_THRESHOLD = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +67,10 @@ class AnswerEngine:
         else:
             state = replace(state, pending_question="", pending_choices=())
             scope = dialogue.scope_of(text, state, self.documents)
-        answer = self._answer(text, state, scope)
+        routed = text
+        if scope.explicit and scope.document is not None:
+            routed = dialogue.without_mention(text, self.documents[scope.document])
+        answer = self._answer(routed, state, scope)
         return Turn(answer, dialogue.next_state(state, answer, text))
 
     # -- routing -------------------------------------------------------------------------
@@ -219,7 +223,7 @@ class AnswerEngine:
                 confidence=1.0,
                 lead=f"That was {short_label(current)} of {document.symbol}.",
                 document=document,
-                selections=[facts.whole(current)],
+                selections=[whole(current)],
                 suggestions=suggestions,
             )
         if by == "topic" and match.slots.get("topic"):

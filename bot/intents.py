@@ -95,6 +95,15 @@ MACROS: dict[str, str] = {
 }
 
 
+# A word that may be an operative or preambular verb ("urge", "calls upon", "Recalling"),
+# never one of the words that only shape a question.
+VERB = (
+    r"(?!(?:about|say|says|said|mean|means|do|does|did|contain|contains|cover|covers|address|"
+    r"include|includes|state|states|tell|talk|want|need|think|have|has|is|are)\b)"
+    r"[a-z]+(?: upon| note of| on)?"
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Intent:
     """One intent as declared in YAML (validated by the loader)."""
@@ -126,7 +135,7 @@ def expand_macros(pattern: str, verbs: str = "") -> str:
     for name, regex in MACROS.items():
         out = out.replace("{" + name + "}", regex)
     if "{verb}" in out:
-        out = out.replace("{verb}", "(?P<verb>" + (verbs or r"\w+") + ")")
+        out = out.replace("{verb}", "(?P<verb>" + (verbs or VERB) + ")")
     return out
 
 

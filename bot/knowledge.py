@@ -119,9 +119,27 @@ _LEAD_SUFFIXES = (
 
 
 _HEADS_WITH_PHRASES = frozenset(
-    {"bearing", "taking", "calls", "reiterates", "reiterating", "expresses", "expressing",
-     "notes", "noting", "recalling", "recalls", "reaffirming", "reaffirms", "recognizing",
-     "welcoming", "welcomes", "takes", "encourages", "emphasizing"}
+    {
+        "bearing",
+        "taking",
+        "calls",
+        "reiterates",
+        "reiterating",
+        "expresses",
+        "expressing",
+        "notes",
+        "noting",
+        "recalling",
+        "recalls",
+        "reaffirming",
+        "reaffirms",
+        "recognizing",
+        "welcoming",
+        "welcomes",
+        "takes",
+        "encourages",
+        "emphasizing",
+    }
 )
 
 

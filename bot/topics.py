@@ -15,6 +15,7 @@ from bot.text import fold
 
 FALLBACK_THRESHOLD = 0.3
 SECONDARY_RATIO = 0.7
+NUMBER_ONLY_CONFIDENCE = 0.2
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +72,10 @@ def retrieve(
         kind_boost=kind_boosts(message, source_cues),
         focus=focus,
     )
-    return Retrieved(query, tuple(hits), confidence_of(hits[0] if hits else None))
+    confidence = confidence_of(hits[0] if hits else None)
+    if all(t.surface.isdigit() for t in query.terms):
+        confidence = min(confidence, NUMBER_ONLY_CONFIDENCE)  # "1" alone is not a topic
+    return Retrieved(query, tuple(hits), confidence)
 
 
 def companions(retrieved: Retrieved) -> list[Hit]:

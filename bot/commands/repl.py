@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from collections.abc import Iterator
@@ -89,8 +90,10 @@ class ReplSession:
         return f"unknown command {command}; /help lists them"
 
     def _describe_debug(self, answer: Answer) -> str:
-        lines = [f"intent: {answer.intent}  confidence: {answer.confidence:.3f}  "
-                 f"fallback: {answer.fallback}"]
+        lines = [
+            f"intent: {answer.intent}  confidence: {answer.confidence:.3f}  "
+            f"fallback: {answer.fallback}"
+        ]
         debug = self.engine.last_debug
         if debug is not None:
             lines.append("top candidates (score, coverage):")
@@ -99,8 +102,10 @@ class ReplSession:
             lines.append("typo corrections: " + (", ".join(debug.corrections) or "(none)"))
         else:
             lines.append("matched by intent patterns or examples; closest intents:")
-            lines += [f"  {n}  {s:.1f}" for n, s in self.engine.classifier.candidates(
-                self.state.last_question or "")]
+            lines += [
+                f"  {n}  {s:.1f}"
+                for n, s in self.engine.classifier.candidates(self.state.last_question or "")
+            ]
         if self.state.document:
             lines.append(f"context: {self.state.document} {self.state.paragraph}")
         return "\n".join(lines)
@@ -123,10 +128,8 @@ def _enable_history() -> None:
         import readline
     except ImportError:  # pragma: no cover - platforms without readline
         return
-    try:
+    with contextlib.suppress(OSError):
         readline.read_history_file(HISTORY_FILE)
-    except OSError:
-        pass
     readline.set_history_length(1000)
 
 

@@ -67,13 +67,23 @@ def test_ungrounded_questions_fall_back_without_citation(engine, question):
 
 def test_answer_json_has_the_contract_shape(engine):
     data = ask(engine, "What does the resolution say about climate change?").to_dict()
-    assert {"text", "intent", "confidence", "fallback", "citations", "quotes",
-            "suggestions"} <= set(data)
+    assert {
+        "text",
+        "intent",
+        "confidence",
+        "fallback",
+        "citations",
+        "quotes",
+        "suggestions",
+    } <= set(data)
     assert 0 <= data["confidence"] <= 1
     citation = data["citations"][0]
-    assert citation == {"document": "A/RES/71/194", "paragraph": "op12",
-                        "label": "A/RES/71/194, operative paragraph 12",
-                        "url": "https://undocs.org/A/RES/71/194"}
+    assert citation == {
+        "document": "A/RES/71/194",
+        "paragraph": "op12",
+        "label": "A/RES/71/194, operative paragraph 12",
+        "url": "https://undocs.org/A/RES/71/194",
+    }
     quote = data["quotes"][0]
     assert quote["paragraph"] == "op12" and quote["spans"]
     assert quote["text"] in data["text"]
@@ -81,8 +91,10 @@ def test_answer_json_has_the_contract_shape(engine):
 
 
 def test_long_paragraphs_are_quoted_by_clause_with_ellipsis(engine):
-    answer = ask(engine, "Who should the Secretary-General consult, in collaboration with "
-                         "the High Commissioner?")
+    answer = ask(
+        engine,
+        "Who should the Secretary-General consult, in collaboration with the High Commissioner?",
+    )
     quote = answer.quotes[0]
     paragraph = engine.documents[0].get(quote.paragraph)
     assert quote.paragraph == "op14"

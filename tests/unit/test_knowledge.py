@@ -117,8 +117,9 @@ def test_fixture_sub_items_footnote_over_page_break_other_committee_wrapped_head
     op1 = document.get("op1")
     assert [op1.text[a:b][:3] for a, b in op1.items] == ["(a)", "(b)", "(c)"]
     fn1 = document.get("fn1")
-    assert fn1.text.endswith("overview of the regional water strategies and their financing "
-                             "(A/72/307).")
+    assert fn1.text.endswith(
+        "overview of the regional water strategies and their financing (A/72/307)."
+    )
     assert document.get("fn2").cited_by == ("pp3", "op1")
     assert [p.id for p in document.of_kind("op")] == ["op1", "op2", "op3"]
 

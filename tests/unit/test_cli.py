@@ -1,0 +1,95 @@
+"""The command line as a person and a script use it: real processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from .conftest import LAYOUT, ROOT
+
+ENV = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+
+
+def resbot(*args: str, stdin: str = "", cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=ENV,
+        timeout=60,
+    )
+
+
+def test_ask_for_a_person():
+    result = resbot("ask", "What", "does", "it", "say", "about", "climate", "change?")
+    assert result.returncode == 0
+    assert "“Urges States" in result.stdout
+    assert "— A/RES/71/194, operative paragraph 12" in result.stdout
+    assert "https://undocs.org/A/RES/71/194" in result.stdout
+
+
+def test_ask_json_and_options_after_the_command():
+    result = resbot(
+        "ask", "--json", "When was it adopted?", "--knowledge", "knowledge", "--intents", "intents"
+    )
+    answer = json.loads(result.stdout)
+    assert answer["intent"] == "meta_adoption_date"
+    assert answer["citations"][0]["paragraph"] == "meta"
+
+
+def test_jsonl_keeps_order_and_conversations_per_sender():
+    lines = [
+        {"sender": "a", "message": "operative paragraph 8"},
+        {"sender": "b", "message": "operative paragraph 2"},
+        {"sender": "a", "message": "next paragraph"},
+        {"sender": "b", "message": "and the next one?"},
+    ]
+    stdin = "".join(json.dumps(line) + "\n" for line in lines)
+    result = resbot("--knowledge", "knowledge", "ask", "--jsonl", stdin=stdin)
+    answers = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [a["citations"][0]["paragraph"] for a in answers] == ["op8", "op2", "op9", "op3"]
+
+
+def test_jsonl_reports_bad_lines_and_goes_on():
+    stdin = 'not json\n{"sender": "a"}\n{"sender": "a", "message": "hello"}\n'
+    result = resbot("ask", "--jsonl", stdin=stdin)
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert rows[0]["error"].startswith("line 1: not JSON")
+    assert rows[1]["error"].startswith("line 2:")
+    assert rows[2]["intent"] == "greet"
+    assert result.returncode == 1
+
+
+def test_check_ok_and_bad(tmp_path: Path):
+    assert resbot("check").returncode == 0
+    knowledge = tmp_path / "k"
+    knowledge.mkdir()
+    (knowledge / "thesaurus.yaml").write_text((ROOT / "knowledge/thesaurus.yaml").read_text())
+    (knowledge / "A_RES_70_997.txt").write_text((LAYOUT / "bad_numbering.txt").read_text())
+    result = resbot("check", "--knowledge", str(knowledge))
+    assert result.returncode == 1
+    assert f"{knowledge / 'A_RES_70_997.txt'}:11:" in result.stderr
+
+
+def test_repl_reads_piped_input_and_refuses_bad_files(tmp_path: Path):
+    result = resbot("repl", stdin="hello\n/debug\noperative paragraph 4\n/json\nnext\n/reset\n")
+    assert result.returncode == 0
+    assert "intent: greet" in result.stdout
+    assert "Operative paragraph 4 of A/RES/71/194" in result.stdout
+    assert '"paragraph": "op5"' in result.stdout
+    assert "(conversation reset)" in result.stdout
+    bad = resbot("repl", "--intents", str(tmp_path), stdin="hello\n")
+    assert bad.returncode == 2 and "no intent files" in bad.stderr
+
+
+def test_eval_prints_the_table_and_json():
+    result = resbot("eval", "tests/fixtures/eval/dev.yaml", "--json")
+    report = json.loads(result.stdout)
+    assert report["quotes_verbatim"] is True
+    assert set(report["by_kind"]) >= {"topic", "meta", "lookup", "list", "dialogue"}
+    assert 0 <= report["mrr"] <= 1
