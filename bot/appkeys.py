@@ -1,0 +1,22 @@
+"""Typed keys for everything the web application shares: one module, so handlers and tests agree."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+
+from bot.config import Settings
+from bot.service import ConversationService
+
+if TYPE_CHECKING:
+    from bot.channels.common import BackgroundTasks, HttpClient
+    from bot.observability import Metrics
+
+SETTINGS = web.AppKey("settings", Settings)
+SERVICE = web.AppKey("service", ConversationService)
+METRICS: web.AppKey[Metrics] = web.AppKey("metrics")
+TASKS: web.AppKey[BackgroundTasks] = web.AppKey("background_tasks")
+HTTP: web.AppKey[HttpClient] = web.AppKey("http_client")
+
+REQUEST_ID = web.RequestKey("request_id", str)

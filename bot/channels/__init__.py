@@ -1,0 +1,1 @@
+"""Thin transport adapters: verify, parse into a typed message, ask the service, render."""

@@ -1,0 +1,23 @@
+"""`POST /api/ask`: `{"sender", "message"}` in, the Answer (CONTRACT.md) out."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from bot.channels.common import ChannelContext, parse_ask_request, parse_json_object
+
+CHANNEL = "api"
+
+
+class AskHandler:
+    def __init__(self, context: ChannelContext) -> None:
+        self._context = context
+
+    async def handle(self, request: web.Request) -> web.Response:
+        ask = parse_ask_request(parse_json_object(await request.read()))
+        answer = await self._context.ask(CHANNEL, f"web:{ask.sender}", ask.message)
+        return web.json_response(answer.to_dict())
+
+
+def register(app: web.Application, context: ChannelContext) -> None:
+    app.router.add_post("/api/ask", AskHandler(context).handle)

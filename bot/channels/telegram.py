@@ -1,0 +1,207 @@
+"""Telegram, `POST /webhooks/telegram` (registered with setWebhook and a `secret_token`).
+
+The `X-Telegram-Bot-Api-Secret-Token` header is compared in constant time before the body is
+read. A text message is answered in the webhook response (`sendMessage`, HTML parse mode);
+a reply longer than one message continues through the Bot API, a message a second as Telegram
+asks, which also lets the first part arrive first. Other updates are acknowledged with `{}`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import logging
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+
+from bot.channels.common import (
+    ChannelContext,
+    HttpResult,
+    OutboundError,
+    RequestError,
+    TtlDedupe,
+    parse_json_object,
+    secrets_equal,
+)
+from bot.render import telegram_messages
+
+log = logging.getLogger("bot.channels.telegram")
+
+CHANNEL = "telegram"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+DEDUPE_TTL_SECONDS = 24 * 3600.0
+SEND_INTERVAL_SECONDS = 1.0
+_TAG = re.compile(r"<[^>]*>")
+
+
+@dataclass(frozen=True, slots=True)
+class TelegramMessage:
+    chat_id: int
+    message_id: int
+    user_id: int | None
+    text: str
+
+    @property
+    def sender(self) -> str:
+        user = "" if self.user_id is None or self.user_id == self.chat_id else f":{self.user_id}"
+        return f"telegram:{self.chat_id}{user}"
+
+
+def _integer(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def update_id_of(update: Mapping[str, Any]) -> int:
+    update_id = _integer(update.get("update_id"))
+    if update_id is None:
+        raise RequestError(400, "update without an integer 'update_id'")
+    return update_id
+
+
+def message_from_update(update: Mapping[str, Any]) -> TelegramMessage | str:
+    """The question in an update, or the reason it gets no reply."""
+    message = update.get("message")
+    if not isinstance(message, dict):
+        return "not_a_message"
+    text, chat, sender = message.get("text"), message.get("chat"), message.get("from")
+    if not isinstance(text, str):
+        return "not_text"
+    chat_id = _integer(chat.get("id")) if isinstance(chat, dict) else None
+    message_id = _integer(message.get("message_id"))
+    if chat_id is None or message_id is None:
+        return "malformed"
+    if isinstance(sender, dict) and sender.get("is_bot") is True:
+        return "bot"
+    question = command_text(text)
+    if not question:
+        return "empty"
+    user_id = _integer(sender.get("id")) if isinstance(sender, dict) else None
+    return TelegramMessage(chat_id, message_id, user_id, question)
+
+
+def command_text(text: str) -> str:
+    """`/ask@ResBot what ...` -> `what ...`; a bare `/start` or `/help` asks for help."""
+    text = text.strip()
+    if not text.startswith("/"):
+        return text
+    command, _, rest = text.partition(" ")
+    name = command[1:].split("@", 1)[0].lower()
+    if rest.strip():
+        return rest.strip()
+    return "help" if name in {"start", "help"} else name
+
+
+def send_message_method(chat_id: int, text: str, *, reply_to: int | None) -> dict[str, Any]:
+    """A sendMessage call, as a webhook response (with "method") or a Bot API body."""
+    payload: dict[str, Any] = {
+        "method": "sendMessage",
+        "chat_id": chat_id,
+        "text": text,
+        "parse_mode": "HTML",
+        "link_preview_options": {"is_disabled": True},
+    }
+    if reply_to is not None:
+        payload["reply_parameters"] = {"message_id": reply_to, "allow_sending_without_reply": True}
+    return payload
+
+
+class TelegramBotApi:
+    """`sendMessage` through the Bot API. The URL holds the bot token: it is never logged."""
+
+    def __init__(
+        self, context: ChannelContext, *, api_url: str, token: str, interval: float
+    ) -> None:
+        self._context = context
+        self._url = f"{api_url.rstrip('/')}/bot{token}/sendMessage"
+        self._token = token
+        self._interval = interval
+
+    async def send_later(self, chat_id: int, texts: Sequence[str]) -> None:
+        for text in texts:
+            await asyncio.sleep(self._interval)
+            if not await self.send(chat_id, text):
+                return
+
+    async def send(self, chat_id: int, text: str) -> bool:
+        if not self._token:
+            self._context.metrics.channel_error(CHANNEL, "no_bot_token")
+            return False
+        payload = send_message_method(chat_id, text, reply_to=None)
+        del payload["method"]
+        result = await self._post(payload)
+        if result is not None and _unparseable(result):
+            # Formatting rejected: send the same words without markup rather than nothing.
+            plain = html.unescape(_TAG.sub("", text))
+            result = await self._post({"chat_id": chat_id, "text": plain})
+        if result is not None and result.status == 200 and result.data.get("ok") is True:
+            return True
+        if result is not None:
+            log.warning("Telegram sendMessage failed with HTTP %s", result.status)
+            self._context.metrics.channel_error(CHANNEL, f"http_{result.status}")
+        return False
+
+    async def _post(self, payload: Mapping[str, Any]) -> HttpResult | None:
+        try:
+            return await self._context.http.post_json(self._url, payload)
+        except OutboundError as error:
+            log.warning("Telegram unreachable: %s", error)
+            self._context.metrics.channel_error(CHANNEL, "unreachable")
+            return None
+
+
+def _unparseable(result: HttpResult) -> bool:
+    description = result.data.get("description")
+    return result.status == 400 and isinstance(description, str) and "parse" in description
+
+
+class TelegramWebhook:
+    def __init__(self, context: ChannelContext, api: TelegramBotApi, secret: str) -> None:
+        self._context = context
+        self._api = api
+        self._secret = secret
+        self._seen = TtlDedupe(ttl_seconds=DEDUPE_TTL_SECONDS)
+
+    async def handle(self, request: web.Request) -> web.Response:
+        if not secrets_equal(request.headers.get(SECRET_HEADER, ""), self._secret):
+            self._context.metrics.channel_error(CHANNEL, "bad_secret")
+            raise RequestError(401, "invalid Telegram secret token")
+        update = parse_json_object(await request.read())
+        if not self._seen.first_time(str(update_id_of(update))):
+            return self._ignore("duplicate")
+        message = message_from_update(update)
+        if isinstance(message, str):
+            return self._ignore(message)
+        answer = await self._context.ask(CHANNEL, message.sender, message.text)
+        messages = telegram_messages(answer)
+        if not messages:
+            return self._ignore("empty_answer")
+        first, *rest = messages
+        if rest:
+            work = self._api.send_later(message.chat_id, rest)
+            self._context.tasks.spawn(work, name=f"telegram-overflow-{message.chat_id}")
+        return web.json_response(
+            send_message_method(message.chat_id, first, reply_to=message.message_id)
+        )
+
+    def _ignore(self, reason: str) -> web.Response:
+        self._context.metrics.ignore(CHANNEL, reason)
+        return web.json_response({})
+
+
+def register(
+    app: web.Application,
+    context: ChannelContext,
+    *,
+    secret_token: str,
+    bot_token: str,
+    api_url: str,
+    interval: float = SEND_INTERVAL_SECONDS,
+) -> None:
+    api = TelegramBotApi(context, api_url=api_url, token=bot_token, interval=interval)
+    app.router.add_post("/webhooks/telegram", TelegramWebhook(context, api, secret_token).handle)
+    if not bot_token:
+        log.warning("RESBOT_TELEGRAM_BOT_TOKEN is unset: long replies will be cut short")
