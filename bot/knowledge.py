@@ -228,6 +228,7 @@ class _Header:
     distribution_date: str = ""
     plenary: str = ""
     annex_title: str = ""
+    annex_preamble: tuple[str, ...] = ()
 
 
 def parse_document(text: str, source: str = "<text>") -> Document:
@@ -360,13 +361,17 @@ def _parse_body(
         numbered = _OPERATIVE.match(text)
         if section == "annex":
             if numbered and int(numbered.group(1)) == expected_op:
-                drafts.append(_Draft("ax", expected_op, numbered.group(2), block.line))
+                body = numbered.group(2)
+                lead = _emphasised_lead(body)
+                drafts.append(_Draft("ax", expected_op, body, block.line, lead=lead))
                 expected_op += 1
             elif _is_footnote_continuation(text, previous_was_footnote, last_footnote, "annex"):
                 assert last_footnote is not None
                 last_footnote.raw += " " + text
+            elif expected_op == 1 and not header.annex_title:
+                header.annex_title = strip_markup(text)
             elif expected_op == 1:
-                header.annex_title = (header.annex_title + " " + strip_markup(text)).strip()
+                header.annex_preamble += (strip_markup(text),)
             elif _SUBITEM.match(text) or text[:1].islower():
                 drafts[-1].raw += " " + text
                 drafts[-1].items.append(text)
@@ -391,6 +396,15 @@ def _parse_body(
         if _is_footnote_continuation(text, previous_was_footnote, last_footnote, section):
             assert last_footnote is not None
             last_footnote.raw += " " + text
+            continue
+        if section == "pp" and expected_op == 1 and _LEADING_EMPHASIS.match(text):
+            # A resolution with a single operative paragraph prints it unnumbered; its verb
+            # is italic, which preambular lead words never are.
+            section = "op"
+            lead = _emphasised_lead(text)
+            drafts.append(_Draft("op", 1, text, block.line, lead=lead))
+            expected_op += 1
+            previous_was_footnote = False
             continue
         if section == "op":
             if not drafts or drafts[-1].kind != "op":
@@ -496,6 +510,7 @@ def _assemble(
         plenary_meeting=header.plenary,
         distribution_date=header.distribution_date,
         annex_title=header.annex_title,
+        annex_preamble=header.annex_preamble,
         paragraphs=tuple(paragraphs),
         source=source,
     )

@@ -75,6 +75,7 @@ class Document:
     plenary_meeting: str = ""
     distribution_date: str = ""
     annex_title: str = ""
+    annex_preamble: tuple[str, ...] = ()
     paragraphs: tuple[Paragraph, ...] = ()
     source: str = ""
 

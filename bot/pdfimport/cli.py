@@ -1,0 +1,67 @@
+"""`resbot import FILE.pdf ... [--out DIR]`: convert PDFs into knowledge texts."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import TextIO
+
+from bot.pdfimport.convert import convert_pdf
+from bot.pdfimport.errors import PdfImportError
+from bot.pdfimport.files import write_atomically
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The import command's own arguments (`--knowledge` comes from the main parser)."""
+    parser.add_argument("files", nargs="+", type=Path, metavar="FILE.pdf")
+    parser.add_argument(
+        "--out", type=Path, default=None, help="output folder (default: the knowledge folder)"
+    )
+
+
+def import_command(args: argparse.Namespace) -> int:
+    """Convert each file; one progress line per file on stderr; 1 if any file failed.
+
+    A file that fails writes nothing and does not stop the others.
+    """
+    out_dir = Path(args.out if getattr(args, "out", None) is not None else args.knowledge)
+    files = [Path(name) for name in args.files]
+    return run_import(files, out_dir, sys.stderr)
+
+
+def run_import(files: list[Path], out_dir: Path, log: TextIO) -> int:
+    written: dict[str, Path] = {}
+    failed = 0
+    total = len(files)
+    for position, path in enumerate(files, start=1):
+        started = time.perf_counter()
+        try:
+            target = _import_one(path, out_dir, written)
+        except PdfImportError as error:
+            failed += 1
+            took = time.perf_counter() - started
+            print(f"[{position}/{total}] FAILED {error} ({took:.2f} s)", file=log, flush=True)
+            continue
+        took = time.perf_counter() - started
+        print(f"[{position}/{total}] {path} -> {target} ({took:.2f} s)", file=log, flush=True)
+    done = total - failed
+    print(f"imported {done} of {total} file(s) into {out_dir}", file=log, flush=True)
+    return 1 if failed else 0
+
+
+def _import_one(path: Path, out_dir: Path, written: dict[str, Path]) -> Path:
+    conversion = convert_pdf(path)
+    earlier = written.get(conversion.filename)
+    if earlier is not None:
+        raise PdfImportError(
+            path, f"{conversion.symbol} was already imported from {earlier} in this batch"
+        )
+    target = out_dir / conversion.filename
+    try:
+        write_atomically(target, conversion.text)
+    except OSError as error:
+        raise PdfImportError(path, f"cannot write {target} ({error.strerror or error})") from error
+    written[conversion.filename] = path
+    return target
