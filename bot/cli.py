@@ -75,6 +75,24 @@ def build_parser() -> argparse.ArgumentParser:
     importer.add_argument(
         "--out", type=Path, default=None, help="output folder (default: the knowledge folder)"
     )
+    bench = sub.add_parser("bench", help="measure latency, scale and HTTP throughput")
+    _add_common(bench, suppress=True)
+    bench.add_argument("--questions", type=Path, default=None,
+                       help="eval YAML whose questions are timed (default: the dev set)")
+    bench.add_argument("--sizes", default="100,1000,10000",
+                       help="synthetic corpus sizes in resolutions (comma-separated)")
+    bench.add_argument("--duration", type=float, default=10.0,
+                       help="seconds of load per HTTP measurement")
+    bench.add_argument("--connections", type=int, default=64)
+    bench.add_argument("--skip", default="",
+                       help="comma-separated parts to skip: engine,cold,scale,http")
+    bench.add_argument("--json", action="store_true", help="print the figures as JSON")
+
+    export = sub.add_parser("export-faq", help="write the FAQ for a static site")
+    _add_common(export, suppress=True)
+    export.add_argument("--format", choices=["html", "jsonld", "markdown"], default="html")
+    export.add_argument("-o", "--output", type=Path, default=None,
+                        help="output file (default: standard output)")
     return parser
 
 
@@ -102,6 +120,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             from bot.commands.serve import run_serve
 
             return run_serve(args)
+        if command == "bench":
+            from bot.bench import run_bench
+
+            return run_bench(args)
+        if command == "export-faq":
+            from bot.commands.export_faq import run_export_faq
+
+            return run_export_faq(args)
         if command == "import":
             from bot.pdfimport import import_command
 

@@ -13,7 +13,7 @@ from bot.intents import Intent, IntentClassifier, IntentMatch
 from bot.models import Answer, ConversationState, Document, ParagraphKind, Turn
 from bot.retrieval import Analyzer, ParagraphIndex
 from bot.thesaurus import Lexicon
-from bot.topics import FALLBACK_THRESHOLD, clause_selection, companions, retrieve
+from bot.topics import FALLBACK_THRESHOLD, absent_verbs, clause_selection, companions, retrieve
 
 MAX_MESSAGE_CHARS = 2000
 STAY_THRESHOLD = 0.5
@@ -132,6 +132,9 @@ class AnswerEngine:
             tuple(t.surface for t in retrieved.query.terms),
             tuple(f"{t.surface}->{t.corrected}" for t in retrieved.query.terms if t.corrected),
         )
+        absent = absent_verbs(self.index, retrieved.query, self.lexicon.operative_verbs)
+        if absent:
+            return self._verb_not_used(absent[0], state, scope)
         if not retrieved.hits or retrieved.confidence < FALLBACK_THRESHOLD:
             document = self._current(state, scope)
             where = document.symbol if document else "the loaded resolutions"
@@ -158,6 +161,18 @@ class AnswerEngine:
             selections=selections,
             suggestions=self._suggestions(document),
         )
+
+    def _verb_not_used(self, verb: str, state: ConversationState, scope: dialogue.Scope) -> Answer:
+        document = self._current(state, scope)
+        if document is None:
+            text = f"None of the loaded resolutions uses the verb “{verb}”."
+        else:
+            verbs = facts.document_fields(document)["operative_verbs"]
+            text = (
+                f"{document.symbol} does not use the verb “{verb}” anywhere in its text. "
+                f"What its operative paragraphs do: {verbs}."
+            )
+        return self._fallback("verb_not_used", text, state)
 
     # -- lists ---------------------------------------------------------------------------
     def _list(self, text: str, match: IntentMatch, document: Document) -> Answer | None:

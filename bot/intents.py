@@ -99,7 +99,8 @@ MACROS: dict[str, str] = {
 # never one of the words that only shape a question.
 VERB = (
     r"(?!(?:about|say|says|said|mean|means|do|does|did|contain|contains|cover|covers|address|"
-    r"include|includes|state|states|tell|talk|want|need|think|have|has|is|are)\b)"
+    r"include|includes|state|states|tell|talk|want|need|think|have|has|is|are|operative|"
+    r"preambular|the|all|its)\b)"
     r"[a-z]+(?: upon| note of| on)?"
 )
 

@@ -27,7 +27,7 @@ SYNONYM_WEIGHT = 0.8
 CORRECTION_WEIGHT = 0.9
 PHRASE_BONUS = 0.35
 ANCHOR_WORDS = 40
-UNKNOWN_WEIGHT = 0.8
+UNKNOWN_WEIGHT = 1.0
 IGNORED: tuple[int, ...] = (-1,)
 
 
@@ -127,7 +127,10 @@ class Analyzer:
 
     def query(self, text: str, vocabulary: Vocabulary) -> Query:
         raw = [w for w in self._spelled(words(text)) if len(w) > 1 or w.isdigit()]
-        corrected = [vocabulary.correct(w, self) for w in raw]
+        corrected = [
+            w if self.stemmer.stem(w) in vocabulary.stems else vocabulary.correct(w, self)
+            for w in raw
+        ]
         content = [
             (w, c) for w, c in zip(raw, corrected, strict=True) if c not in self.lexicon.stopwords
         ]
@@ -187,6 +190,7 @@ class Vocabulary:
 
     known: set[str]
     choices: list[str]
+    stems: frozenset[str] = frozenset()
     _cache: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -253,6 +257,8 @@ class ParagraphIndex:
         self.vocabulary = Vocabulary.build(
             (p.text for d in self.documents for p in d.paragraphs), analyzer.lexicon
         )
+        # A word whose stem the corpus knows ("encouraged" for "Encourages") needs no fixing.
+        self.vocabulary.stems = frozenset(self.postings)
 
     def _add(self, doc_index: int, document: Document, paragraph: Paragraph) -> None:
         text = paragraph.text
@@ -325,8 +331,9 @@ class ParagraphIndex:
         for term, weight in zip(query.terms, weights, strict=True):
             best = 0.0
             best_surface = ""
+            cap = self._own_idf(term)
             for alternative in term.alternatives:
-                value = self._alternative_score(entry, alternative, norm)
+                value = self._alternative_score(entry, alternative, norm, cap)
                 if value > best:
                     best, best_surface = value, alternative.surface
             if best > 0:
@@ -335,7 +342,17 @@ class ParagraphIndex:
                 matched.append(best_surface)
         return score, matched_weight, matched
 
-    def _alternative_score(self, entry: Entry, alternative: Alternative, norm: float) -> float:
+    def _own_idf(self, term: QueryTerm) -> float | None:
+        """The idf of the words the user wrote, when the corpus has them: a synonym may not
+        count for more than the word it stands for ("promoted" -> "advance")."""
+        own = term.alternatives[0].stems
+        if not all(s in self.idf for s in own):
+            return None
+        return sum(self.idf[s] for s in own) / len(own)
+
+    def _alternative_score(
+        self, entry: Entry, alternative: Alternative, norm: float, cap: float | None = None
+    ) -> float:
         stems = alternative.stems
         counts = entry.counts
         if any(s not in counts for s in stems):
@@ -348,7 +365,10 @@ class ParagraphIndex:
         total = 0.0
         for stem in stems:
             tf = counts[stem]
-            total += self.idf.get(stem, 0.0) * tf * (BM25_K1 + 1) / (tf + norm)
+            idf = self.idf.get(stem, 0.0)
+            if cap is not None and alternative.weight < 1.0:
+                idf = min(idf, cap)
+            total += idf * tf * (BM25_K1 + 1) / (tf + norm)
         return total / len(stems) * factor * alternative.weight
 
 

@@ -78,6 +78,18 @@ def retrieve(
     return Retrieved(query, tuple(hits), confidence)
 
 
+def absent_verbs(index: ParagraphIndex, query: Query, operative_verbs: Sequence[str]) -> list[str]:
+    """Operative verbs the question uses ("condemn") that no loaded document uses at all:
+    the honest answer is that the resolution does not do that."""
+    verb_stems = {index.analyzer.stemmer.stem(v.split()[0]) for v in operative_verbs}
+    absent = []
+    for term in query.terms:
+        stems = term.alternatives[0].stems
+        if len(stems) == 1 and stems[0] in verb_stems and stems[0] not in index.idf:
+            absent.append(term.surface)
+    return absent
+
+
 def companions(retrieved: Retrieved) -> list[Hit]:
     """Further paragraphs of the best hit's document that answer nearly as well."""
     if not retrieved.hits:

@@ -11,6 +11,10 @@ def run_serve(args: argparse.Namespace) -> int:
     from bot.server import serve_command
 
     settings = Settings.from_env(
-        knowledge_dir=args.knowledge, intents_dir=args.intents, host=args.host, port=args.port
+        knowledge_dir=args.knowledge,
+        intents_dir=args.intents,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
     )
     return serve_command(settings)

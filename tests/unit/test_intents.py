@@ -155,3 +155,15 @@ def test_out_of_scope_says_so_without_citation(engine, message, intent):
 def test_unsupported_fact_says_the_text_does_not_say(engine):
     answer = ask(engine, "How many countries voted against?")
     assert "does not say" in answer.text
+
+
+def test_structure_counts(engine):
+    answer = ask(engine, "How many operative paragraphs are there?")
+    assert answer.intent == "meta_structure"
+    assert "15 operative paragraphs" in answer.text and "12 preambular" in answer.text
+
+
+def test_a_verb_the_text_never_uses_is_answered_honestly(engine):
+    answer = ask(engine, "Does the resolution condemn any country?")
+    assert answer.intent == "verb_not_used" and answer.fallback and answer.citations == ()
+    assert "does not use the verb “condemn”" in answer.text
