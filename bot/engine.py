@@ -28,6 +28,7 @@ class Debug:
     candidates: tuple[tuple[str, float, float], ...]
     terms: tuple[str, ...]
     corrections: tuple[str, ...]
+    matched: tuple[str, ...] = ()
 
 
 class AnswerEngine:
@@ -46,6 +47,8 @@ class AnswerEngine:
         self.classifier = IntentClassifier(tuple(intents))
         self.intents = tuple(intents)
         self._by_name = {i.name: i for i in self.intents}
+        stem = self.analyzer.stemmer.stem
+        self._verb_stems = frozenset(stem(v.split()[0]) for v in lexicon.operative_verbs)
         self.last_debug: Debug | None = None
 
     @property
@@ -118,6 +121,7 @@ class AnswerEngine:
         retrieved = retrieve(
             self.index, text, documents=documents, source_cues=self.lexicon.source_cues, focus=focus
         )
+        hits = retrieved.hits
         self.last_debug = Debug(
             intent,
             "retrieval",
@@ -127,12 +131,13 @@ class AnswerEngine:
                     round(h.score, 3),
                     round(h.coverage, 3),
                 )
-                for h in retrieved.hits[:5]
+                for h in hits[:5]
             ),
             tuple(t.surface for t in retrieved.query.terms),
             tuple(f"{t.surface}->{t.corrected}" for t in retrieved.query.terms if t.corrected),
+            self.index.matched(hits[0], retrieved.query) if hits else (),
         )
-        absent = absent_verbs(self.index, retrieved.query, self.lexicon.operative_verbs)
+        absent = absent_verbs(self.index, retrieved.query, self._verb_stems)
         if absent:
             return self._verb_not_used(absent[0], state, scope)
         if not retrieved.hits or retrieved.confidence < FALLBACK_THRESHOLD:
@@ -149,9 +154,9 @@ class AnswerEngine:
             return self._ask_which(text, intent, state, ambiguous)
         top = retrieved.hits[0]
         document = self.documents[top.entry.document]
-        selections = [clause_selection(self.index, top.paragraph, retrieved.query)]
+        selections = [clause_selection(self.index, top.entry, retrieved.query)]
         for hit in companions(retrieved):
-            selections.append(clause_selection(self.index, hit.paragraph, retrieved.query))
+            selections.append(clause_selection(self.index, hit.entry, retrieved.query))
         lead = dialogue.topic_lead(document, top.paragraph)
         return quoted_answer(
             intent=intent,

@@ -112,7 +112,7 @@ def list_by_topic(
     best = hits[0].coverage
     kept = [h for h in hits if h.coverage >= max(0.5, best * 0.75) and h.score > 0]
     kept.sort(key=lambda h: _reading_order(document, h.paragraph))
-    selections = [clause_selection(index, h.paragraph, query) for h in kept]
+    selections = [clause_selection(index, h.entry, query) for h in kept]
     labels = ", ".join(short_label(h.paragraph) for h in kept)
     lead = (
         f"{len(kept)} paragraph{'s' if len(kept) != 1 else ''} of {document.symbol} "

@@ -1,9 +1,10 @@
 """ParagraphIndex: built once over every paragraph of every document, searched many times.
 
 Scoring is BM25 over word stems, where each query term may have alternatives: a thesaurus
-synonym (a phrase, matched as adjacent stems) or a typo correction found with rapidfuzz.
-Candidates come from the postings of the query's stems, so the cost of a query follows the
-number of paragraphs that share its words, not the size of the corpus.
+synonym (a phrase, matched as adjacent stems) or a typo correction (see bot.analysis). The
+index keeps postings as numpy arrays (term -> entries, with the BM25 term-frequency factor
+precomputed) and adjacent stem pairs as sorted keys, so a query costs a few vector operations
+per alternative, whatever the number of documents.
 """
 
 from __future__ import annotations
@@ -11,51 +12,39 @@ from __future__ import annotations
 import itertools
 import math
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from rapidfuzz import process
-from rapidfuzz.distance import OSA
+import numpy as np
+import numpy.typing as npt
 
+from bot.analysis import Alternative, Analyzer, Query, QueryTerm, Vocabulary
 from bot.models import Document, Paragraph
-from bot.text import Stemmer, fold, words
-from bot.thesaurus import Lexicon
+from bot.text import clause_spans
+
+__all__ = [
+    "Alternative",
+    "Analyzer",
+    "Entry",
+    "Hit",
+    "ParagraphIndex",
+    "Query",
+    "QueryTerm",
+    "Vocabulary",
+    "anchor_contexts",
+]
 
 BM25_K1 = 1.2
 BM25_B = 0.6
-SYNONYM_WEIGHT = 0.8
-CORRECTION_WEIGHT = 0.9
 PHRASE_BONUS = 0.35
+SCATTERED_PHRASE = 0.5
 ANCHOR_WORDS = 40
 UNKNOWN_WEIGHT = 1.0
-IGNORED: tuple[int, ...] = (-1,)
+KIND_CODES = {"pp": 0, "op": 1, "ax": 2, "fn": 3}
+CLAUSE_CACHE = 4096
 
-
-@dataclass(frozen=True, slots=True)
-class Alternative:
-    """One way a query term can be matched: a run of stems that must stand together."""
-
-    stems: tuple[str, ...]
-    weight: float
-    surface: str
-
-
-@dataclass(frozen=True, slots=True)
-class QueryTerm:
-    surface: str
-    alternatives: tuple[Alternative, ...]
-    corrected: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class Query:
-    text: str
-    terms: tuple[QueryTerm, ...]
-    stems: tuple[str, ...]
-
-    @property
-    def is_empty(self) -> bool:
-        return not self.terms
+Floats = npt.NDArray[np.float32]
+Ints = npt.NDArray[np.int32]
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,9 +53,6 @@ class Entry:
 
     document: int
     paragraph: Paragraph
-    stems: tuple[str, ...]
-    counts: dict[str, int]
-    bigrams: frozenset[tuple[str, str]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +60,6 @@ class Hit:
     entry: Entry
     score: float
     coverage: float
-    matched: tuple[str, ...]
 
     @property
     def paragraph(self) -> Paragraph:
@@ -82,197 +67,117 @@ class Hit:
 
 
 @dataclass
-class Analyzer:
-    """Turns text into stems and questions into weighted query terms."""
+class _Postings:
+    """Compressed rows: row r holds ids[start[r]:start[r+1]] (sorted) and their values."""
 
-    lexicon: Lexicon
-    stemmer: Stemmer = field(default_factory=Stemmer)
-    _phrases: dict[tuple[str, ...], tuple[int, ...]] = field(default_factory=dict)
-    _group_stems: list[tuple[tuple[str, ...], ...]] = field(default_factory=list)
-    _ignorable: frozenset[str] = frozenset()
-    _ignorable_stems: frozenset[str] = frozenset()
-    _max_phrase: int = 1
+    start: npt.NDArray[np.int64]
+    ids: Ints
+    values: Floats
 
-    def __post_init__(self) -> None:
-        for index, group in enumerate(self.lexicon.synonyms):
-            variants = tuple(dict.fromkeys(self.phrase_stems(p) for p in group))
-            variants = tuple(v for v in variants if v)
-            self._group_stems.append(variants)
-            for variant in variants:
-                self._phrases[variant] = (*self._phrases.get(variant, ()), index)
-                self._max_phrase = max(self._max_phrase, len(variant))
-        for phrase in self.lexicon.ignored_phrases:
-            variant = self.phrase_stems(phrase)
-            if variant:
-                self._phrases[variant] = IGNORED
-                self._max_phrase = max(self._max_phrase, len(variant))
-        self._ignorable = self.lexicon.ignorable
-        self._ignorable_stems = frozenset(
-            self.stemmer.stem(w) for w in self._ignorable if " " not in w
-        )
-
-    def phrase_stems(self, phrase: str) -> tuple[str, ...]:
-        """Stems of a phrase with stopwords dropped (used for thesaurus entries)."""
-        kept = [w for w in self._spelled(words(phrase)) if w not in self.lexicon.stopwords]
-        return tuple(self.stemmer.stems(kept))
-
-    def text_stems(self, text: str) -> list[str]:
-        """Stems of a paragraph, stopwords dropped, in order."""
-        kept = [w for w in words(text) if w not in self.lexicon.stopwords]
-        return self.stemmer.stems(kept)
-
-    def _spelled(self, items: Iterable[str]) -> list[str]:
-        spelling = self.lexicon.spelling
-        return [spelling.get(w, w) for w in items]
-
-    def query(self, text: str, vocabulary: Vocabulary) -> Query:
-        raw = [w for w in self._spelled(words(text)) if len(w) > 1 or w.isdigit()]
-        corrected = [
-            w if self.stemmer.stem(w) in vocabulary.stems else vocabulary.correct(w, self)
-            for w in raw
-        ]
-        content = [
-            (w, c) for w, c in zip(raw, corrected, strict=True) if c not in self.lexicon.stopwords
-        ]
-        stems = [self.stemmer.stem(c) for _, c in content]
-        terms: list[QueryTerm] = []
-        index = 0
-        while index < len(content):
-            found = self._phrase_at(stems, index)
-            if found:
-                length, groups = found
-                if groups == IGNORED:
-                    index += length
-                    continue
-                surface = " ".join(w for w, _ in content[index : index + length])
-                phrase = tuple(stems[index : index + length])
-                terms.append(self._term(surface, phrase, groups))
-                index += length
-                continue
-            word, fixed = content[index]
-            stem = stems[index]
-            index += 1
-            if fixed in self._ignorable or stem in self._ignorable_stems:
-                continue
-            weight = 1.0 if fixed == word else CORRECTION_WEIGHT
-            terms.append(
-                QueryTerm(
-                    word,
-                    (Alternative((stem,), weight, fixed),),
-                    corrected=fixed if fixed != word else "",
-                )
-            )
-        unique = {tuple(a.stems for a in t.alternatives): t for t in reversed(terms)}
-        kept = tuple(t for t in terms if unique[tuple(a.stems for a in t.alternatives)] is t)
-        return Query(text, kept, tuple(stems))
-
-    def _phrase_at(self, stems: Sequence[str], start: int) -> tuple[int, tuple[int, ...]] | None:
-        for length in range(min(self._max_phrase, len(stems) - start), 0, -1):
-            groups = self._phrases.get(tuple(stems[start : start + length]))
-            if groups and not (length == 1 and stems[start] in self._ignorable_stems):
-                return length, groups
-        return None
-
-    def _term(self, surface: str, phrase: tuple[str, ...], groups: tuple[int, ...]) -> QueryTerm:
-        alternatives = [Alternative(phrase, 1.0, surface)]
-        seen = {phrase}
-        for group in groups:
-            for variant in self._group_stems[group]:
-                if variant not in seen:
-                    seen.add(variant)
-                    alternatives.append(Alternative(variant, SYNONYM_WEIGHT, " ".join(variant)))
-        return QueryTerm(surface, tuple(alternatives))
+    def row(self, r: int) -> tuple[Ints, Floats]:
+        a, b = int(self.start[r]), int(self.start[r + 1])
+        return self.ids[a:b], self.values[a:b]
 
 
 @dataclass
-class Vocabulary:
-    """The words of the corpus (plus lexicon words), for typo correction with rapidfuzz."""
+class _Builder:
+    """Accumulates postings while the index is built, then packs them into arrays."""
 
-    known: set[str]
-    choices: list[str]
-    stems: frozenset[str] = frozenset()
-    _cache: dict[str, str] = field(default_factory=dict)
+    terms: dict[str, int] = field(default_factory=dict)
+    rows: list[list[int]] = field(default_factory=list)
+    counts: list[list[int]] = field(default_factory=list)
+    pairs: dict[int, list[int]] = field(default_factory=dict)
 
-    @classmethod
-    def build(cls, texts: Iterable[str], lexicon: Lexicon) -> Vocabulary:
-        known: set[str] = set()
-        for text in texts:
-            known.update(words(text))
-        extra: set[str] = set(lexicon.stopwords) | set(lexicon.question_words)
-        for group in lexicon.synonyms:
-            for phrase in group:
-                extra.update(words(phrase))
-        known |= extra
-        choices = sorted(w for w in known if len(w) >= 3 and not w.isdigit())
-        return cls(known, choices)
-
-    def correct(self, word: str, analyzer: Analyzer) -> str:
-        """The word itself when known; else the closest known word within a few edits
-        (transpositions count as one), preferring the same first letter."""
-        if word in self.known or len(word) < 4 or any(ch.isdigit() for ch in word):
-            return word
-        cached = self._cache.get(word)
-        if cached is not None:
-            return cached
-        allowed = 1 if len(word) <= 5 else 2 if len(word) <= 9 else 3
-        found = process.extract(
-            word,
-            self.choices,
-            scorer=OSA.distance,
-            processor=None,
-            score_cutoff=allowed,
-            limit=8,
-        )
-        result = word
-        ranked = sorted(found, key=lambda m: (m[1], m[0][0] != word[0], m[2]))
-        if ranked:
-            candidate, distance = str(ranked[0][0]), ranked[0][1]
-            if candidate[0] == word[0] or (distance <= 1 and len(word) > 5):
-                result = candidate
-        if len(self._cache) < 50_000:
-            self._cache[word] = result
-        return result
+    def term(self, stem: str) -> int:
+        found = self.terms.get(stem)
+        if found is None:
+            found = self.terms[stem] = len(self.rows)
+            self.rows.append([])
+            self.counts.append([])
+        return found
 
 
 class ParagraphIndex:
-    """BM25 over paragraph stems with synonym and phrase matching; footnotes carry the words
-    of the passage that cites them, so "where is X published" finds X's footnote."""
+    """BM25 with synonym and phrase matching; footnotes carry the words of the passage that
+    cites them, so "where is X published" finds X's footnote."""
 
     def __init__(self, documents: Sequence[Document], analyzer: Analyzer) -> None:
         self.documents = tuple(documents)
         self.analyzer = analyzer
         self.entries: list[Entry] = []
-        self.postings: dict[str, list[int]] = {}
+        builder = _Builder()
+        lengths: list[int] = []
         for doc_index, document in enumerate(self.documents):
             for paragraph in document.paragraphs:
-                self._add(doc_index, document, paragraph)
-        total = sum(len(e.stems) for e in self.entries)
-        self.average_length = total / len(self.entries) if self.entries else 1.0
-        count = len(self.entries)
-        self.idf = {
-            stem: math.log(1 + (count - len(ids) + 0.5) / (len(ids) + 0.5))
-            for stem, ids in self.postings.items()
-        }
-        self.max_idf = math.log(1 + (count + 0.5) / 0.5)
+                lengths.append(self._add(builder, doc_index, document, paragraph))
+        self._pack(builder, lengths)
         self.vocabulary = Vocabulary.build(
             (p.text for d in self.documents for p in d.paragraphs), analyzer.lexicon
         )
         # A word whose stem the corpus knows ("encouraged" for "Encourages") needs no fixing.
-        self.vocabulary.stems = frozenset(self.postings)
+        self.vocabulary.stems = frozenset(self.idf)
+        self._clauses: dict[int, list[tuple[tuple[int, int], frozenset[str]]]] = {}
 
-    def _add(self, doc_index: int, document: Document, paragraph: Paragraph) -> None:
+    # -- building ----------------------------------------------------------------------------
+    def _add(
+        self, builder: _Builder, doc_index: int, document: Document, paragraph: Paragraph
+    ) -> int:
         text = paragraph.text
         if paragraph.kind == "fn":
             text = " ".join([text, *anchor_contexts(document, paragraph)])
-        stems = tuple(self.analyzer.text_stems(text))
-        counts = Counter(stems)
+        ids = [builder.term(s) for s in self.analyzer.text_stems(text)]
         entry_id = len(self.entries)
-        self.entries.append(
-            Entry(doc_index, paragraph, stems, dict(counts), frozenset(itertools.pairwise(stems)))
-        )
-        for stem in counts:
-            self.postings.setdefault(stem, []).append(entry_id)
+        self.entries.append(Entry(doc_index, paragraph))
+        for term, count in Counter(ids).items():
+            builder.rows[term].append(entry_id)
+            builder.counts[term].append(count)
+        for key in {a << 32 | b for a, b in itertools.pairwise(ids)}:
+            builder.pairs.setdefault(key, []).append(entry_id)
+        return len(ids)
 
+    def _pack(self, builder: _Builder, lengths: list[int]) -> None:
+        count = len(self.entries)
+        length = np.asarray(lengths, dtype=np.float32)
+        average = float(length.mean()) if count else 1.0
+        norm = BM25_K1 * (1 - BM25_B + BM25_B * length / max(average, 1.0))
+        self.term_ids = builder.terms
+        sizes = np.fromiter((len(r) for r in builder.rows), dtype=np.int64, count=len(builder.rows))
+        starts = np.zeros(len(sizes) + 1, dtype=np.int64)
+        np.cumsum(sizes, out=starts[1:])
+        ids = np.fromiter(
+            (i for r in builder.rows for i in r), dtype=np.int32, count=int(starts[-1])
+        )
+        tf = np.fromiter(
+            (c for r in builder.counts for c in r), dtype=np.float32, count=int(starts[-1])
+        )
+        values = (tf * (BM25_K1 + 1) / (tf + norm[ids])).astype(np.float32)
+        self._postings = _Postings(starts, ids, values)
+        df = sizes.astype(np.float64)
+        idf = np.log(1 + (count - df + 0.5) / (df + 0.5))
+        self.idf = {stem: float(idf[i]) for stem, i in builder.terms.items()}
+        self._idf = idf.astype(np.float32)
+        self.max_idf = math.log(1 + (count + 0.5) / 0.5)
+        keys = np.fromiter(builder.pairs.keys(), dtype=np.int64, count=len(builder.pairs))
+        order = np.argsort(keys)
+        rows = list(builder.pairs.values())
+        pair_sizes = np.fromiter((len(rows[i]) for i in order), dtype=np.int64, count=len(rows))
+        pair_starts = np.zeros(len(rows) + 1, dtype=np.int64)
+        np.cumsum(pair_sizes, out=pair_starts[1:])
+        pair_ids = np.fromiter(
+            (e for i in order for e in rows[i]), dtype=np.int32, count=int(pair_starts[-1])
+        )
+        self._pair_keys = keys[order]
+        self._pairs = _Postings(pair_starts, pair_ids, np.empty(0, dtype=np.float32))
+        self._documents = np.fromiter(
+            (e.document for e in self.entries), dtype=np.int32, count=count
+        )
+        self._kinds = np.fromiter(
+            (KIND_CODES[e.paragraph.kind] for e in self.entries), dtype=np.int8, count=count
+        )
+        self._doc_ranges = _ranges(self._documents, len(self.documents))
+        self._by_id = {(e.document, e.paragraph.id): i for i, e in enumerate(self.entries)}
+
+    # -- querying ------------------------------------------------------------------------------
     def query(self, text: str) -> Query:
         return self.analyzer.query(text, self.vocabulary)
 
@@ -294,53 +199,59 @@ class ParagraphIndex:
         focus: dict[tuple[int, str], float] | None = None,
     ) -> list[Hit]:
         """The k best paragraphs for the query, best first."""
-        candidates = self._candidates(query, documents)
+        count = len(self.entries)
+        if not count or not query.terms:
+            return []
         weights = [self.term_weight(t) for t in query.terms]
         total = sum(weights) or 1.0
-        hits: list[Hit] = []
-        for entry_id in candidates:
-            entry = self.entries[entry_id]
-            score, matched_weight, matched = self._score(entry, query, weights)
-            if score <= 0:
-                continue
-            if kind_boost:
-                score *= kind_boost.get(entry.paragraph.kind, 1.0)
-            if focus:
-                score *= focus.get((entry.document, entry.paragraph.id), 1.0)
-            hits.append(Hit(entry, score, matched_weight / total, tuple(matched)))
-        hits.sort(key=lambda h: (-h.score, h.entry.document, _order(h.entry.paragraph)))
-        return hits[:k]
-
-    def _candidates(self, query: Query, documents: frozenset[int] | None) -> set[int]:
-        found: set[int] = set()
-        for term in query.terms:
-            for alternative in term.alternatives:
-                for stem in alternative.stems:
-                    found.update(self.postings.get(stem, ()))
-        if documents is not None:
-            found = {i for i in found if self.entries[i].document in documents}
-        return found
-
-    def _score(
-        self, entry: Entry, query: Query, weights: Sequence[float]
-    ) -> tuple[float, float, list[str]]:
-        score = 0.0
-        matched_weight = 0.0
-        matched: list[str] = []
-        norm = BM25_K1 * (1 - BM25_B + BM25_B * len(entry.stems) / self.average_length)
+        scores = np.zeros(count, dtype=np.float32)
+        covered = np.zeros(count, dtype=np.float32)
+        best = np.zeros(count, dtype=np.float32)
         for term, weight in zip(query.terms, weights, strict=True):
-            best = 0.0
-            best_surface = ""
+            best.fill(0.0)
             cap = self._own_idf(term)
             for alternative in term.alternatives:
-                value = self._alternative_score(entry, alternative, norm, cap)
-                if value > best:
-                    best, best_surface = value, alternative.surface
-            if best > 0:
-                score += best
-                matched_weight += weight
-                matched.append(best_surface)
-        return score, matched_weight, matched
+                found = self._alternative(alternative, cap)
+                if found is not None:
+                    ids, values = found  # ids are unique within one alternative
+                    best[ids] = np.maximum(best[ids], values)
+            scores += best
+            covered += np.float32(weight) * (best > 0)
+        if kind_boost:
+            table = np.ones(len(KIND_CODES), dtype=np.float32)
+            for kind, factor in kind_boost.items():
+                table[KIND_CODES[kind]] = factor
+            scores *= table[self._kinds]
+        if focus:
+            for key, factor in focus.items():
+                entry_id = self._by_id.get(key)
+                if entry_id is not None:
+                    scores[entry_id] *= factor
+        if documents is not None:
+            scores = self._restrict(scores, documents)
+        candidates = np.flatnonzero(scores > 0)
+        if not len(candidates):
+            return []
+        top = candidates[_top(scores[candidates], k)]
+        ranked = sorted(
+            (int(i) for i in top),
+            key=lambda i: (
+                -float(scores[i]),
+                self.entries[i].document,
+                _order(self.entries[i].paragraph),
+            ),
+        )
+        return [
+            Hit(self.entries[i], float(scores[i]), float(covered[i]) / total) for i in ranked[:k]
+        ]
+
+    def _restrict(self, scores: Floats, documents: frozenset[int]) -> Floats:
+        kept = np.zeros_like(scores)
+        for document in documents:
+            if 0 <= document < len(self._doc_ranges):
+                a, b = self._doc_ranges[document]
+                kept[a:b] = scores[a:b]
+        return kept
 
     def _own_idf(self, term: QueryTerm) -> float | None:
         """The idf of the words the user wrote, when the corpus has them: a synonym may not
@@ -350,31 +261,103 @@ class ParagraphIndex:
             return None
         return sum(self.idf[s] for s in own) / len(own)
 
-    def _alternative_score(
-        self, entry: Entry, alternative: Alternative, norm: float, cap: float | None = None
-    ) -> float:
-        stems = alternative.stems
-        counts = entry.counts
-        if any(s not in counts for s in stems):
-            return 0.0
-        if len(stems) > 1 and not all(pair in entry.bigrams for pair in itertools.pairwise(stems)):
-            # the words are there but not together: half credit
-            factor = 0.5
-        else:
-            factor = 1.0 + (PHRASE_BONUS * (len(stems) - 1) if len(stems) > 1 else 0.0)
-        total = 0.0
-        for stem in stems:
-            tf = counts[stem]
-            idf = self.idf.get(stem, 0.0)
-            if cap is not None and alternative.weight < 1.0:
-                idf = min(idf, cap)
-            total += idf * tf * (BM25_K1 + 1) / (tf + norm)
-        return total / len(stems) * factor * alternative.weight
+    def _alternative(
+        self, alternative: Alternative, cap: float | None
+    ) -> tuple[Ints, Floats] | None:
+        """Entries holding every stem of the alternative, with its BM25 contribution."""
+        rows = [self.term_ids.get(s) for s in alternative.stems]
+        if any(r is None for r in rows):
+            return None
+        capped = cap if cap is not None and alternative.weight < 1.0 else None
+        ids, values = self._weighted_row(rows[0], capped)  # type: ignore[arg-type]
+        if len(rows) == 1:
+            return ids, values * np.float32(alternative.weight)
+        for row in rows[1:]:
+            other_ids, other_values = self._weighted_row(row, capped)  # type: ignore[arg-type]
+            ids, mine, theirs = np.intersect1d(
+                ids, other_ids, assume_unique=True, return_indices=True
+            )
+            values = values[mine] + other_values[theirs]
+            if not len(ids):
+                return None
+        together = self._adjacent(rows, ids)  # type: ignore[arg-type]
+        factor = np.where(together, 1.0 + PHRASE_BONUS * (len(rows) - 1), SCATTERED_PHRASE)
+        scale = alternative.weight / len(rows)
+        return ids, (values * factor * scale).astype(np.float32)
+
+    def _weighted_row(self, row: int, cap: float | None) -> tuple[Ints, Floats]:
+        ids, values = self._postings.row(row)
+        idf = float(self._idf[row])
+        if cap is not None:
+            idf = min(idf, cap)
+        return ids, values * np.float32(idf)
+
+    def _adjacent(self, rows: Sequence[int], ids: Ints) -> npt.NDArray[np.bool_]:
+        """Whether each entry holds every consecutive pair of the phrase side by side."""
+        together = np.ones(len(ids), dtype=bool)
+        for a, b in itertools.pairwise(rows):
+            key = np.int64(a) << np.int64(32) | np.int64(b)
+            at = int(np.searchsorted(self._pair_keys, key))
+            if at >= len(self._pair_keys) or self._pair_keys[at] != key:
+                return np.zeros(len(ids), dtype=bool)
+            together &= _members(ids, self._pairs.row(at)[0])
+        return together
+
+    def matched(self, hit: Hit, query: Query) -> tuple[str, ...]:
+        """The surfaces of the query terms a hit matched (for /debug)."""
+        entry_id = self._by_id[(hit.entry.document, hit.paragraph.id)]
+        found = []
+        for term in query.terms:
+            for alternative in term.alternatives:
+                rows = [self.term_ids.get(s) for s in alternative.stems]
+                if all(r is not None and self._has(r, entry_id) for r in rows):
+                    found.append(alternative.surface)
+                    break
+        return tuple(found)
+
+    def _has(self, row: int, entry_id: int) -> bool:
+        ids, _ = self._postings.row(row)
+        at = int(np.searchsorted(ids, entry_id))
+        return at < len(ids) and int(ids[at]) == entry_id
+
+    def clauses(self, entry: Entry) -> list[tuple[tuple[int, int], frozenset[str]]]:
+        """The clause spans of a paragraph with their stems, computed once per paragraph."""
+        key = self._by_id[(entry.document, entry.paragraph.id)]
+        cached = self._clauses.get(key)
+        if cached is None:
+            text = entry.paragraph.text
+            cached = [
+                (span, frozenset(self.analyzer.text_stems(text[span[0] : span[1]])))
+                for span in clause_spans(text)
+            ]
+            if len(self._clauses) >= CLAUSE_CACHE:
+                self._clauses.clear()
+            self._clauses[key] = cached
+        return cached
+
+
+def _members(ids: Ints, sorted_ids: Ints) -> npt.NDArray[np.bool_]:
+    """Which of ids are in sorted_ids (both sorted, unique): one binary search each."""
+    at = np.searchsorted(sorted_ids, ids)
+    at[at >= len(sorted_ids)] = 0
+    return sorted_ids[at] == ids if len(sorted_ids) else np.zeros(len(ids), dtype=bool)
+
+
+def _top(values: Floats, k: int) -> Ints:
+    if len(values) <= k:
+        return np.arange(len(values), dtype=np.int32)
+    return np.argpartition(-values, k)[:k].astype(np.int32)
+
+
+def _ranges(documents: Ints, count: int) -> list[tuple[int, int]]:
+    """Entries of one document are contiguous: (start, end) per document index."""
+    starts = np.searchsorted(documents, np.arange(count), side="left")
+    ends = np.searchsorted(documents, np.arange(count), side="right")
+    return [(int(a), int(b)) for a, b in zip(starts, ends, strict=True)]
 
 
 def _order(paragraph: Paragraph) -> tuple[int, int]:
-    rank = {"pp": 0, "op": 1, "ax": 2, "fn": 3}[paragraph.kind]
-    return rank, paragraph.number
+    return KIND_CODES[paragraph.kind], paragraph.number
 
 
 def anchor_contexts(document: Document, footnote: Paragraph) -> list[str]:
@@ -390,12 +373,3 @@ def anchor_contexts(document: Document, footnote: Paragraph) -> list[str]:
                 before = paragraph.text[previous:offset].split()
                 contexts.append(" ".join(before[-ANCHOR_WORDS:]))
     return contexts
-
-
-def stem_overlap(analyzer: Analyzer, text: str, stems: Iterable[str]) -> int:
-    wanted = set(stems)
-    return sum(1 for s in analyzer.text_stems(text) if s in wanted)
-
-
-def folded(text: str) -> str:
-    return fold(text)

@@ -8,9 +8,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.compose import Selection, clauses_of, select_clauses, whole
-from bot.models import Paragraph
-from bot.retrieval import Hit, ParagraphIndex, Query
+from bot.compose import Selection, select_clauses, whole
+from bot.retrieval import Entry, Hit, ParagraphIndex, Query
 from bot.text import fold
 
 FALLBACK_THRESHOLD = 0.3
@@ -78,10 +77,9 @@ def retrieve(
     return Retrieved(query, tuple(hits), confidence)
 
 
-def absent_verbs(index: ParagraphIndex, query: Query, operative_verbs: Sequence[str]) -> list[str]:
+def absent_verbs(index: ParagraphIndex, query: Query, verb_stems: frozenset[str]) -> list[str]:
     """Operative verbs the question uses ("condemn") that no loaded document uses at all:
     the honest answer is that the resolution does not do that."""
-    verb_stems = {index.analyzer.stemmer.stem(v.split()[0]) for v in operative_verbs}
     absent = []
     for term in query.terms:
         stems = term.alternatives[0].stems
@@ -106,18 +104,18 @@ def companions(retrieved: Retrieved) -> list[Hit]:
     return found
 
 
-def clause_selection(index: ParagraphIndex, paragraph: Paragraph, query: Query) -> Selection:
+def clause_selection(index: ParagraphIndex, entry: Entry, query: Query) -> Selection:
     """Quote the clauses of the paragraph that carry the query's terms."""
+    paragraph = entry.paragraph
     if paragraph.kind == "fn":
         return whole(paragraph)
-    spans = clauses_of(paragraph)
+    clauses = index.clauses(entry)
     weights = [index.term_weight(t) for t in query.terms]
     scores = []
-    for start, end in spans:
-        stems = set(index.analyzer.text_stems(paragraph.text[start:end]))
+    for _, stems in clauses:
         score = 0.0
         for term, weight in zip(query.terms, weights, strict=True):
             if any(all(s in stems for s in alt.stems) for alt in term.alternatives):
                 score += weight
         scores.append(score)
-    return select_clauses(paragraph, scores, spans)
+    return select_clauses(paragraph, scores, [span for span, _ in clauses])
