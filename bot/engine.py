@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import re
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -39,6 +40,8 @@ class AnswerEngine:
         documents: Sequence[Document],
         intents: Sequence[Intent],
         lexicon: Lexicon,
+        *,
+        cache_size: int = 0,
     ) -> None:
         self.documents = tuple(documents)
         self.lexicon = lexicon
@@ -50,6 +53,17 @@ class AnswerEngine:
         stem = self.analyzer.stemmer.stem
         self._verb_stems = frozenset(stem(v.split()[0]) for v in lexicon.operative_verbs)
         self.last_debug: Debug | None = None
+        self._cache = AnswerCache(cache_size)
+
+    def set_cache_size(self, size: int) -> None:
+        """Answers kept for repeated messages (0: none); the cache is not part of a snapshot."""
+        self._cache = AnswerCache(size)
+
+    def __getstate__(self) -> dict[str, object]:
+        state = dict(self.__dict__)
+        state["last_debug"] = None
+        state["_cache"] = AnswerCache(0)
+        return state
 
     @property
     def intent_names(self) -> tuple[str, ...]:
@@ -73,8 +87,14 @@ class AnswerEngine:
         routed = text
         if scope.explicit and scope.document is not None:
             routed = dialogue.without_mention(text, self.documents[scope.document])
-        answer = self._answer(routed, state, scope)
-        return Turn(answer, dialogue.next_state(state, answer, text))
+        key = (routed, scope.document, state.document, state.paragraph)
+        cached = self._cache.get(key)
+        if cached is None:
+            cached = self._answer(routed, state, scope)
+            self._cache.put(key, cached)
+        else:
+            self.last_debug = None
+        return Turn(cached, dialogue.next_state(state, cached, text))
 
     # -- routing -------------------------------------------------------------------------
     def _answer(self, text: str, state: ConversationState, scope: dialogue.Scope) -> Answer:
@@ -330,6 +350,33 @@ class AnswerEngine:
 
     def _single_document(self, scope: dialogue.Scope, state: ConversationState) -> Document | None:
         return self._current(state, scope)
+
+
+CacheKey = tuple[str, int | None, str, str]
+
+
+class AnswerCache:
+    """Answers by message and the context they depend on, least recently used first out.
+    The engine is deterministic, so a cached Answer is the Answer; size 0 turns it off."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[CacheKey, Answer] = OrderedDict()
+
+    def get(self, key: CacheKey) -> Answer | None:
+        if not self.size:
+            return None
+        found = self._items.get(key)
+        if found is not None:
+            self._items.move_to_end(key)
+        return found
+
+    def put(self, key: CacheKey, answer: Answer) -> None:
+        if not self.size:
+            return
+        self._items[key] = answer
+        if len(self._items) > self.size:
+            self._items.popitem(last=False)
 
 
 def _kind(value: str) -> ParagraphKind:

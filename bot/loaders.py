@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from jsonschema import Draft202012Validator
 
 from bot.engine import AnswerEngine
 from bot.facts import META_FIELDS, template_fields
@@ -44,12 +43,24 @@ class Loaded:
     problems: list[str] = field(default_factory=list)
 
 
-def load_engine(knowledge_dir: Path, intents_dir: Path) -> AnswerEngine:
-    """Load and validate everything; raise LoadError listing every problem found."""
-    loaded = load_all(knowledge_dir, intents_dir)
-    if loaded.problems:
-        raise LoadError(loaded.problems)
-    return AnswerEngine(loaded.documents, loaded.intents, loaded.lexicon)
+def load_engine(
+    knowledge_dir: Path, intents_dir: Path, *, cache_size: int = 0, snapshot: bool = True
+) -> AnswerEngine:
+    """Load and validate everything; raise LoadError listing every problem found. With
+    `snapshot`, an engine saved for exactly these files is reused (see bot.snapshot)."""
+    from bot import snapshot as snapshots
+
+    key = snapshots.fingerprint(knowledge_dir, intents_dir) if snapshot else ""
+    engine = snapshots.read(knowledge_dir, key) if key else None
+    if engine is None:
+        loaded = load_all(knowledge_dir, intents_dir)
+        if loaded.problems:
+            raise LoadError(loaded.problems)
+        engine = AnswerEngine(loaded.documents, loaded.intents, loaded.lexicon)
+        if key:
+            snapshots.write(knowledge_dir, key, engine)
+    engine.set_cache_size(cache_size)
+    return engine
 
 
 def load_all(knowledge_dir: Path, intents_dir: Path) -> Loaded:
@@ -159,6 +170,8 @@ def line_of(node: yaml.Node | None, path: list[str | int]) -> int:
 def schema_problems(
     path: Path, data: Any, node: yaml.Node | None, schema: dict[str, Any]
 ) -> list[str]:
+    from jsonschema import Draft202012Validator  # only when files are validated
+
     problems = []
     validator = Draft202012Validator(schema)
     for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.path))):

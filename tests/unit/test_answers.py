@@ -143,3 +143,18 @@ def test_several_documents_pick_the_right_one(multi_engine):
     assert answer.citations[0].document == "A/RES/73/7"
     for citation in answer.citations:
         assert citation.url == "https://undocs.org/A/RES/73/7"
+
+
+def test_answer_cache_gives_the_same_answers(engine):
+    from bot.engine import AnswerEngine
+
+    cached = AnswerEngine(engine.documents, engine.intents, engine.lexicon, cache_size=64)
+    data = yaml.safe_load((FIXTURES / "eval" / "dev.yaml").read_text(encoding="utf-8"))
+    messages = [t["q"] for d in data["dialogues"] for t in d["turns"]] * 2
+    plain_state = cached_state = ConversationState()
+    for message in messages:
+        plain = engine.reply(message, plain_state)
+        hit = cached.reply(message, cached_state)
+        plain_state, cached_state = plain.state, hit.state
+        assert hit.answer == plain.answer
+    assert len(cached._cache._items) <= 64
