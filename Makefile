@@ -7,7 +7,7 @@ TEST_STAMP := $(VENV)/.installed-test
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: install install-test serve test lint typecheck pytest eval check clean system-deps
+.PHONY: install install-test serve test lint typecheck pytest eval check clean system-deps bench bench-deps
 
 install: $(STAMP)
 
@@ -27,6 +27,7 @@ $(TEST_STAMP): $(STAMP) pyproject.toml
 # one is a failure, never a skip).
 system-deps:
 	@bash .ci/system-deps
+	@bash .ci/browser-deps
 
 serve: install
 	$(BIN)/resbot serve --host $(HOST) --port $(PORT)
@@ -48,6 +49,20 @@ test: lint typecheck pytest
 
 eval: install
 	$(BIN)/resbot eval ../shared/eval/dev.yaml
+
+# `make bench`: latency, cold start, scale and HTTP figures beside their targets (issue 6).
+# BENCH_ARGS passes options through, e.g. BENCH_ARGS="--sizes 100,1000 --skip http --json".
+BENCH_ARGS ?=
+BENCH_PACKAGES := bm25s tqdm pyinstrument
+
+bench: install bench-deps
+	$(BIN)/resbot bench $(BENCH_ARGS)
+
+# wrk (Debian package) when missing, and the Python packages the bench imports.
+bench-deps: install
+	@command -v wrk >/dev/null 2>&1 || RESBOT_SYSTEM_DEPS="wrk:wrk" bash .ci/system-deps
+	@$(BIN)/python -c "import bm25s, tqdm, pyinstrument" 2>/dev/null || \
+		$(BIN)/python -m pip install --quiet $(BENCH_PACKAGES)
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache test-artifacts

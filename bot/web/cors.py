@@ -1,0 +1,55 @@
+"""Cross-origin access to `POST /api/ask` for the sites listed in RESBOT_CORS_ORIGINS
+(Settings.cors_origins), with aiohttp-cors. Other origins get no CORS grant: their browsers
+refuse to send the request (preflight 403) or to show the reply."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+
+import aiohttp_cors
+from aiohttp import web
+
+log = logging.getLogger("bot.web")
+
+API_PATH = "/api/ask"
+PREFLIGHT_MAX_AGE_SECONDS = 600
+_ORIGIN = re.compile(r"https?://[^/\s?#]+")
+
+
+def normalise_origins(origins: Iterable[str]) -> tuple[str, ...]:
+    """'https://Example.org/' -> 'https://example.org', as browsers send it; a value that is
+    not an origin (a path, no scheme) is dropped with a warning. '*' allows every site."""
+    result: list[str] = []
+    for raw in origins:
+        origin = raw.strip().rstrip("/").lower()
+        if origin == "*" or _ORIGIN.fullmatch(origin):
+            result.append(origin)
+        else:
+            log.warning("ignoring RESBOT_CORS_ORIGINS entry %r: not an origin", raw)
+    return tuple(dict.fromkeys(result))
+
+
+def setup_cors(app: web.Application, origins: Iterable[str]) -> None:
+    """Grant the listed origins `POST /api/ask` (preflight included). Must run after the
+    route exists; with no origins listed, every preflight is refused."""
+    resource = next((r for r in app.router.resources() if r.canonical == API_PATH), None)
+    if resource is None:
+        raise RuntimeError(f"setup_web must run after {API_PATH} is registered")
+    options = aiohttp_cors.ResourceOptions(  # type: ignore[no-untyped-call]
+        allow_credentials=False,
+        allow_headers=("Content-Type",),
+        allow_methods=("POST",),
+        expose_headers=("Retry-After", "X-Request-Id"),
+        max_age=PREFLIGHT_MAX_AGE_SECONDS,
+    )
+    cors = aiohttp_cors.setup(app, defaults={o: options for o in normalise_origins(origins)})
+    cors.add(resource)
+    app.on_response_prepare.append(vary_on_origin)
+
+
+async def vary_on_origin(request: web.Request, response: web.StreamResponse) -> None:
+    """The API's CORS headers depend on the Origin: tell caches so."""
+    if request.path == API_PATH and "origin" not in response.headers.get("Vary", "").lower():
+        response.headers.add("Vary", "Origin")

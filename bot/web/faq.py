@@ -1,0 +1,200 @@
+"""The FAQ: common questions declared as data (knowledge/faq.yaml), answered by the engine itself
+when the FAQ is built, so every answer quotes and cites the text that is loaded.
+
+`load_faq` reads and validates the file (problems name file and line); `build_faq` is pure: it
+asks the engine each question with a fresh conversation, one section per loaded document.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from bot.loaders import LoadError, line_of, read_yaml, schema_problems
+from bot.models import Answer, ConversationState, Document, Turn
+
+FAQ_FILE = "faq.yaml"
+DEFAULT_TITLE = "Frequently asked questions"
+
+FAQ_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["themes"],
+    "additionalProperties": False,
+    "properties": {
+        "title": {"type": "string", "minLength": 1},
+        "themes": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["theme", "questions"],
+                "additionalProperties": False,
+                "properties": {
+                    "theme": {"type": "string", "pattern": r"\S"},
+                    "questions": {
+                        "type": "array",
+                        "minItems": 1,
+                        "items": {"type": "string", "pattern": r"\w"},
+                    },
+                },
+            },
+        },
+    },
+}
+
+
+class Answering(Protocol):
+    """What the FAQ needs of an engine: the documents, and one reply per question."""
+
+    @property
+    def documents(self) -> Sequence[Document]: ...
+
+    def reply(self, message: str, state: ConversationState) -> Turn: ...
+
+
+@dataclass(frozen=True, slots=True)
+class FaqTheme:
+    theme: str
+    questions: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class FaqSpec:
+    """knowledge/faq.yaml, validated."""
+
+    title: str
+    themes: tuple[FaqTheme, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class FaqEntry:
+    anchor: str
+    question: str
+    answer: Answer
+
+
+@dataclass(frozen=True, slots=True)
+class FaqGroup:
+    theme: str
+    entries: tuple[FaqEntry, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class FaqSection:
+    """The FAQ of one document."""
+
+    symbol: str
+    title: str
+    url: str
+    groups: tuple[FaqGroup, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Faq:
+    title: str
+    sections: tuple[FaqSection, ...]
+    skipped: tuple[str, ...] = ()
+
+    @property
+    def scoped(self) -> bool:
+        """True when several documents are loaded (questions name their resolution)."""
+        return len(self.sections) > 1
+
+    def entries(self) -> Iterator[FaqEntry]:
+        for section in self.sections:
+            for group in section.groups:
+                yield from group.entries
+
+
+# -- loading -------------------------------------------------------------------------------
+def load_faq(path: Path) -> FaqSpec:
+    """The FAQ questions of `path`; LoadError ('file:line: message') when missing or invalid."""
+    if not path.is_file():
+        raise LoadError([f"{path}: the FAQ file is missing"])
+    data, node, problems = read_yaml(path)
+    if not problems:
+        problems = schema_problems(path, data, node, FAQ_SCHEMA)
+    if not problems:
+        problems = duplicate_problems(path, data, node)
+    if problems:
+        raise LoadError(problems)
+    themes = tuple(
+        FaqTheme(
+            " ".join(item["theme"].split()), tuple(" ".join(q.split()) for q in item["questions"])
+        )
+        for item in data["themes"]
+    )
+    return FaqSpec(title=" ".join(data.get("title", DEFAULT_TITLE).split()), themes=themes)
+
+
+def duplicate_problems(path: Path, data: dict[str, Any], node: Any) -> list[str]:
+    seen: set[str] = set()
+    problems = []
+    for t, item in enumerate(data["themes"]):
+        for q, question in enumerate(item["questions"]):
+            key = " ".join(question.lower().split())
+            if key in seen:
+                line = line_of(node, ["themes", t, "questions", q])
+                problems.append(f"{path}:{line}: themes.{t}.questions.{q}: duplicate question")
+            seen.add(key)
+    return problems
+
+
+def faq_problems(knowledge_dir: Path) -> list[str]:
+    """For `resbot check`: what is wrong with knowledge/faq.yaml (nothing when it is absent)."""
+    path = knowledge_dir / FAQ_FILE
+    if not path.exists():
+        return []
+    try:
+        load_faq(path)
+    except LoadError as error:
+        return error.problems
+    return []
+
+
+# -- building ------------------------------------------------------------------------------
+def build_faq(engine: Answering, spec: FaqSpec) -> Faq:
+    """Ask the engine every question about every document. An answer that does not rest on the
+    text (a fallback, a "which resolution?" choice, no citation) is left out and listed in
+    `skipped`."""
+    documents = list(engine.documents)
+    scoped = len(documents) > 1
+    sections: list[FaqSection] = []
+    skipped: list[str] = []
+    counter = 0
+    for document in documents:
+        groups: list[FaqGroup] = []
+        for theme in spec.themes:
+            entries: list[FaqEntry] = []
+            for question in theme.questions:
+                asked = scoped_question(question, document.number) if scoped else question
+                answer = engine.reply(asked, ConversationState()).answer
+                if not grounded(answer, document.symbol):
+                    skipped.append(f"{document.symbol}: {question}")
+                    continue
+                counter += 1
+                entries.append(FaqEntry(f"q{counter}", asked, answer))
+            if entries:
+                groups.append(FaqGroup(theme.theme, tuple(entries)))
+        sections.append(FaqSection(document.symbol, document.title, document.url, tuple(groups)))
+    return Faq(spec.title, tuple(sections), tuple(skipped))
+
+
+def grounded(answer: Answer, symbol: str) -> bool:
+    """The answer quotes or cites the document it is filed under, and does not fall back."""
+    if answer.fallback or answer.choices or not answer.citations:
+        return False
+    return answer.citations[0].document == symbol
+
+
+_END = re.compile(r"^(.*?)([?!.]*)$", re.S)
+
+
+def scoped_question(question: str, number: str) -> str:
+    """'When was it adopted?' -> 'When was it adopted in resolution 73/8?'"""
+    match = _END.match(question.strip())
+    body, end = (match.group(1), match.group(2)) if match else (question, "")
+    return f"{body} in resolution {number}{end or '?'}"

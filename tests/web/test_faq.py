@@ -1,0 +1,218 @@
+"""The FAQ: questions as data (knowledge/faq.yaml), answered by the engine, served at /faq with
+a FAQPage JSON-LD block that says what the page shows."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.engine import AnswerEngine
+from bot.loaders import LoadError
+from bot.models import Answer, Citation, ConversationState, Document, Paragraph, Quote, Turn
+from bot.web.faq import FAQ_FILE, build_faq, faq_problems, load_faq, scoped_question
+from bot.web.faq_html import render_faq_page
+from tests.fakes.bot import settings
+from tests.web.pagetext import read_faq, visible_text
+from tests.web.servers import web_client
+
+session_loop = pytest.mark.asyncio(loop_scope="session")
+
+ROOT = Path(__file__).resolve().parents[2]
+FAQ_YAML = ROOT / "knowledge" / FAQ_FILE
+
+
+def clean_texts(engine: AnswerEngine) -> dict[tuple[str, str], str]:
+    return {(d.symbol, p.id): p.text for d in engine.documents for p in d.paragraphs}
+
+
+def test_the_faq_questions_are_general_and_all_answered_from_the_text(
+    engine: AnswerEngine,
+) -> None:
+    spec = load_faq(FAQ_YAML)
+    questions = [q for theme in spec.themes for q in theme.questions]
+    assert len(spec.themes) >= 3 and len(questions) >= 10
+    assert "What is this resolution about?" in questions
+    assert "When was it adopted?" in questions
+    assert "What does the General Assembly request?" in questions
+    for question in questions:  # valid for any resolution: no symbol, number or title
+        assert not re.search(r"\d+/\d+|A/RES|human rights", question), question
+    faq = build_faq(engine, spec)
+    assert faq.skipped == ()
+    assert [e.question for e in faq.entries()] == questions
+
+
+def test_every_quote_is_verbatim_and_every_answer_cites_its_document(
+    engine: AnswerEngine,
+) -> None:
+    faq = build_faq(engine, load_faq(FAQ_YAML))
+    texts = clean_texts(engine)
+    for entry in faq.entries():
+        assert entry.answer.citations[0].url == "https://undocs.org/A/RES/71/194"
+        for quote in entry.answer.quotes:
+            for fragment in quote.text.split(" … "):
+                assert fragment.strip("…") in texts[(quote.document, quote.paragraph)]
+
+
+@session_loop
+async def test_faq_page_is_server_rendered_and_its_json_ld_matches_what_it_shows(
+    engine: AnswerEngine,
+) -> None:
+    async with web_client(settings(), engine) as (client, _):
+        response = await client.get("/faq")
+        assert response.status == 200
+        assert response.content_type == "text/html"
+        page = await response.text()
+    reader = read_faq(page)
+    assert reader.scripts == ["application/ld+json"]  # readable without JavaScript
+    [data] = reader.json_ld
+    assert data["@context"] == "https://schema.org" and data["@type"] == "FAQPage"
+    questions = data["mainEntity"]
+    assert len(questions) == len(reader.items) >= 10
+    for item, question in zip(reader.items, questions, strict=True):
+        assert question["@type"] == "Question"
+        assert question["name"] == item.question
+        accepted = question["acceptedAnswer"]
+        assert accepted["@type"] == "Answer"
+        assert visible_text(accepted["text"]) == visible_text(item.answer)
+        assert {c["url"] for c in accepted["citation"]} <= {href for href, _ in item.links}
+    spec = load_faq(FAQ_YAML)
+    themes = [text for tag, text in reader.headings if tag == "h2"]
+    assert themes == [t.theme for t in spec.themes]
+    about = reader.items[0]
+    assert about.question == "What is this resolution about?"
+    assert about.quotes and about.quotes[0] in engine.documents[0].get("op1").text  # type: ignore[union-attr]
+    assert ("https://undocs.org/A/RES/71/194", "A/RES/71/194, operative paragraph 1") in about.links
+
+
+@session_loop
+async def test_faq_page_has_one_section_per_document_with_scoped_questions(
+    engine: AnswerEngine, multi_engine: AnswerEngine
+) -> None:
+    async with web_client(settings(), engine) as (client, service):
+        single = await (await client.get("/faq")).text()
+        service.swap_engine(multi_engine)  # a reload: the FAQ follows the engine served
+        page = await (await client.get("/faq")).text()
+    assert "resolution 73/8" not in single
+    reader = read_faq(page)
+    sections = [text for tag, text in reader.headings if tag == "h2"]
+    assert [s.split(":")[0] for s in sections] == ["A/RES/71/194", "A/RES/73/8"]
+    names = [q["name"] for q in reader.json_ld[0]["mainEntity"]]
+    assert names == [item.question for item in reader.items]
+    assert "When was it adopted in resolution 73/8?" in names
+    assert "What is this resolution about in resolution 71/194?" in names
+    texts = clean_texts(multi_engine)
+    for item in reader.items:
+        number = re.search(r"in resolution (\d+/\d+)\?$", item.question)
+        assert number, item.question
+        symbol = f"A/RES/{number.group(1)}"
+        assert symbol in item.answer
+        assert any(href == f"https://undocs.org/{symbol}" for href, _ in item.links)
+        for quote in item.quotes:
+            assert any(quote in text for (doc, _), text in texts.items() if doc == symbol)
+
+
+def test_questions_the_text_does_not_answer_are_left_out(multi_engine: AnswerEngine) -> None:
+    faq = build_faq(multi_engine, load_faq(FAQ_YAML))
+    for section in faq.sections:
+        for group in section.groups:
+            for entry in group.entries:
+                assert not entry.answer.fallback
+                assert entry.answer.citations[0].document == section.symbol
+    assert "A/RES/73/8: What does the General Assembly call upon States to do?" not in (faq.skipped)
+    answered = len(list(faq.entries()))
+    asked = 2 * sum(len(t.questions) for t in load_faq(FAQ_YAML).themes)
+    assert answered + len(faq.skipped) == asked
+
+
+def test_scoped_question() -> None:
+    assert (
+        scoped_question("When was it adopted?", "73/8") == "When was it adopted in resolution 73/8?"
+    )
+    assert scoped_question("Summary", "73/8") == "Summary in resolution 73/8?"
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("themes: [\n", "invalid YAML"),
+        ("title: FAQ\n", "'themes' is a required property"),
+        ("themes:\n  - theme: A\n    questions: []\n", ":3: themes.0.questions"),
+        ("themes:\n  - theme: A\n    questions:\n      - 5\n", ":4: themes.0.questions.0"),
+        ("themes:\n  - theme: A\n    questions: [Why]\n    extra: 1\n", "themes.0"),
+        (
+            "themes:\n  - theme: A\n    questions:\n      - Why?\n  - theme: B\n"
+            "    questions:\n      - why?\n",
+            ":7: themes.1.questions.0: duplicate question",
+        ),
+    ],
+)
+def test_an_invalid_faq_file_is_reported_with_file_and_line(
+    tmp_path: Path, text: str, problem: str
+) -> None:
+    path = tmp_path / FAQ_FILE
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(LoadError) as raised:
+        load_faq(path)
+    assert any(p.startswith(str(path)) and problem in p for p in raised.value.problems), (
+        raised.value.problems
+    )
+    assert faq_problems(tmp_path) == raised.value.problems
+
+
+def test_the_shipped_faq_file_has_no_problems() -> None:
+    assert faq_problems(ROOT / "knowledge") == []
+
+
+@session_loop
+async def test_faq_route_without_a_faq_file_is_a_json_404_and_a_broken_one_a_503(
+    tmp_path: Path, engine: AnswerEngine
+) -> None:
+    async with web_client(settings(knowledge_dir=tmp_path), engine) as (client, _):
+        response = await client.get("/faq")
+        assert response.status == 404
+        assert "no FAQ" in (await response.json())["error"]
+        (tmp_path / FAQ_FILE).write_text("themes: 5\n", encoding="utf-8")
+        response = await client.get("/faq")
+        assert response.status == 503
+        assert (await response.json())["error"] == "the FAQ is unavailable (invalid FAQ file)"
+
+
+class HostileEngine:
+    """One document whose every text is markup, to prove the page escapes all of it."""
+
+    PAYLOAD = '<script>alert(1)</script><img src=x onerror="alert(2)">'
+
+    def __init__(self) -> None:
+        paragraph = Paragraph(id="op1", kind="op", number=1, text=f"Urges {self.PAYLOAD}")
+        self.documents = (
+            Document(symbol="A/RES/1/1", number="1/1", title=self.PAYLOAD, paragraphs=(paragraph,)),
+        )
+
+    def reply(self, message: str, state: ConversationState) -> Turn:
+        citation = Citation("A/RES/1/1", "op1", f"label {self.PAYLOAD}", "javascript:alert(3)")
+        quote = Quote("A/RES/1/1", "op1", f"Urges {self.PAYLOAD}", ((0, 10),))
+        answer = Answer(
+            text=self.PAYLOAD,
+            intent="x",
+            confidence=1.0,
+            citations=(citation,),
+            quotes=(quote,),
+            lead=f"{message} {self.PAYLOAD}",
+            notes=(self.PAYLOAD,),
+        )
+        return Turn(answer, state)
+
+
+def test_faq_page_escapes_every_text_and_links_only_web_urls() -> None:
+    engine: Any = HostileEngine()
+    page = render_faq_page(build_faq(engine, load_faq(FAQ_YAML)))
+    reader = read_faq(page)
+    assert reader.scripts == ["application/ld+json"]
+    assert "<img" not in page and "<script>alert" not in page
+    assert "javascript:" not in page.replace('"url": "javascript:alert(3)"', "")
+    assert all(href.startswith("https://") for item in reader.items for href, _ in item.links)
+    assert HostileEngine.PAYLOAD in reader.items[0].answer  # shown, as text
+    assert reader.json_ld[0]["mainEntity"][0]["acceptedAnswer"]["citation"] == []
