@@ -10,6 +10,9 @@ from bot.loaders import load_all
 
 def run_check(args: argparse.Namespace) -> int:
     loaded = load_all(args.knowledge, args.intents)
+    from bot.web.faq import faq_problems
+
+    loaded.problems += faq_problems(args.knowledge)
     for problem in loaded.problems:
         print(problem, file=sys.stderr)
     if loaded.problems:
