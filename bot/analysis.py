@@ -81,8 +81,11 @@ class Analyzer:
 
     def text_stems(self, text: str) -> list[str]:
         """Stems of a paragraph, stopwords dropped, in order."""
-        kept = [w for w in words(text) if w not in self.lexicon.stopwords]
-        return self.stemmer.stems(kept)
+        return self.word_stems(words(text))
+
+    def word_stems(self, found: Iterable[str]) -> list[str]:
+        stopwords = self.lexicon.stopwords
+        return self.stemmer.stems(w for w in found if w not in stopwords)
 
     def _spelled(self, items: Iterable[str]) -> list[str]:
         spelling = self.lexicon.spelling
@@ -157,10 +160,8 @@ class Vocabulary:
     _cache: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def build(cls, texts: Iterable[str], lexicon: Lexicon) -> Vocabulary:
-        known: set[str] = set()
-        for text in texts:
-            known.update(words(text))
+    def build(cls, corpus_words: Iterable[str], lexicon: Lexicon) -> Vocabulary:
+        known: set[str] = set(corpus_words)
         extra: set[str] = set(lexicon.stopwords) | set(lexicon.question_words)
         for group in lexicon.synonyms:
             for phrase in group:

@@ -4,7 +4,7 @@ numbered choices between documents, and the state a sender carries to the next t
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from bot.compose import short_label
@@ -57,12 +57,13 @@ def without_mention(text: str, document: Document) -> str:
     return stripped if re.search(r"\w", stripped) else text
 
 
-def scope_of(text: str, state: ConversationState, documents: Sequence[Document]) -> Scope:
-    """'in resolution 73/8 ...' picks that document when it is loaded; else no restriction."""
+def scope_of(text: str, numbers: Mapping[str, int]) -> Scope:
+    """'in resolution 73/8 ...' picks that document when it is loaded; else no restriction.
+    `numbers` maps a loaded resolution's number ("73/8") to its index."""
     for match in _DOC_MENTION.finditer(text):
-        for index, document in enumerate(documents):
-            if document.number == match.group(1):
-                return Scope(index, True)
+        found = numbers.get(match.group(1))
+        if found is not None:
+            return Scope(found, True)
     return Scope(None, False)
 
 

@@ -18,6 +18,7 @@ from bot.topics import FALLBACK_THRESHOLD, absent_verbs, clause_selection, compa
 
 MAX_MESSAGE_CHARS = 2000
 STAY_THRESHOLD = 0.5
+MAX_CHOICES = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +51,8 @@ class AnswerEngine:
         self.classifier = IntentClassifier(tuple(intents))
         self.intents = tuple(intents)
         self._by_name = {i.name: i for i in self.intents}
+        self._numbers = {d.number: i for i, d in enumerate(self.documents)}
+        self._symbols = {d.symbol: i for i, d in enumerate(self.documents)}
         stem = self.analyzer.stemmer.stem
         self._verb_stems = frozenset(stem(v.split()[0]) for v in lexicon.operative_verbs)
         self.last_debug: Debug | None = None
@@ -83,7 +86,7 @@ class AnswerEngine:
             scope = dialogue.Scope(self._doc_index(chosen), explicit=True)
         else:
             state = replace(state, pending_question="", pending_choices=())
-            scope = dialogue.scope_of(text, state, self.documents)
+            scope = dialogue.scope_of(text, self._numbers)
         routed = text
         if scope.explicit and scope.document is not None:
             routed = dialogue.without_mention(text, self.documents[scope.document])
@@ -316,7 +319,15 @@ class AnswerEngine:
         state: ConversationState,
         candidates: Sequence[int] | None = None,
     ) -> Answer:
-        indexes = list(candidates) if candidates else list(range(len(self.documents)))
+        indexes = list(candidates)[:MAX_CHOICES] if candidates else list(range(len(self.documents)))
+        if len(indexes) > MAX_CHOICES:
+            example = self.documents[indexes[0]].number
+            return plain_answer(
+                "clarify",
+                f"Which resolution do you mean? {len(indexes)} are loaded: name one, "
+                f"for example “in resolution {example}, …”.",
+                confidence=0.5,
+            )
         choices = [self.documents[i].symbol for i in indexes]
         lines = [
             f"{n}. {self.documents[i].symbol}: {self.documents[i].title}"
@@ -335,10 +346,7 @@ class AnswerEngine:
 
     # -- helpers ---------------------------------------------------------------------------
     def _doc_index(self, symbol: str) -> int:
-        for index, document in enumerate(self.documents):
-            if document.symbol == symbol:
-                return index
-        return -1
+        return self._symbols.get(symbol, -1)
 
     def _current(self, state: ConversationState, scope: dialogue.Scope) -> Document | None:
         if scope.document is not None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from array import array
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ import numpy.typing as npt
 
 from bot.analysis import Alternative, Analyzer, Query, QueryTerm, Vocabulary
 from bot.models import Document, Paragraph
-from bot.text import clause_spans
+from bot.text import clause_spans, words
 
 __all__ = [
     "Alternative",
@@ -81,20 +82,32 @@ class _Postings:
 
 @dataclass
 class _Builder:
-    """Accumulates postings while the index is built, then packs them into arrays."""
+    """Accumulates postings while the index is built (compact int arrays), then packs them."""
 
     terms: dict[str, int] = field(default_factory=dict)
-    rows: list[list[int]] = field(default_factory=list)
-    counts: list[list[int]] = field(default_factory=list)
-    pairs: dict[int, list[int]] = field(default_factory=dict)
+    rows: list[array[int]] = field(default_factory=list)
+    counts: list[array[int]] = field(default_factory=list)
+    pairs: dict[int, array[int]] = field(default_factory=dict)
+    words: set[str] = field(default_factory=set)
 
     def term(self, stem: str) -> int:
         found = self.terms.get(stem)
         if found is None:
             found = self.terms[stem] = len(self.rows)
-            self.rows.append([])
-            self.counts.append([])
+            self.rows.append(array("i"))
+            self.counts.append(array("i"))
         return found
+
+
+def _concatenate(rows: Sequence[array[int]]) -> tuple[npt.NDArray[np.int64], Ints]:
+    """Row starts and all values of a list of int arrays, as numpy arrays."""
+    sizes = np.fromiter((len(r) for r in rows), dtype=np.int64, count=len(rows))
+    starts = np.zeros(len(rows) + 1, dtype=np.int64)
+    np.cumsum(sizes, out=starts[1:])
+    if not rows:
+        return starts, np.zeros(0, dtype=np.int32)
+    values = np.concatenate([np.frombuffer(r, dtype=np.int32) for r in rows]).astype(np.int32)
+    return starts, values
 
 
 class ParagraphIndex:
@@ -111,9 +124,7 @@ class ParagraphIndex:
             for paragraph in document.paragraphs:
                 lengths.append(self._add(builder, doc_index, document, paragraph))
         self._pack(builder, lengths)
-        self.vocabulary = Vocabulary.build(
-            (p.text for d in self.documents for p in d.paragraphs), analyzer.lexicon
-        )
+        self.vocabulary = Vocabulary.build(builder.words, analyzer.lexicon)
         # A word whose stem the corpus knows ("encouraged" for "Encourages") needs no fixing.
         self.vocabulary.stems = frozenset(self.idf)
         self._clauses: dict[int, list[tuple[tuple[int, int], frozenset[str]]]] = {}
@@ -125,14 +136,19 @@ class ParagraphIndex:
         text = paragraph.text
         if paragraph.kind == "fn":
             text = " ".join([text, *anchor_contexts(document, paragraph)])
-        ids = [builder.term(s) for s in self.analyzer.text_stems(text)]
+        found = words(text)
+        builder.words.update(found)
+        ids = [builder.term(s) for s in self.analyzer.word_stems(found)]
         entry_id = len(self.entries)
         self.entries.append(Entry(doc_index, paragraph))
         for term, count in Counter(ids).items():
             builder.rows[term].append(entry_id)
             builder.counts[term].append(count)
         for key in {a << 32 | b for a, b in itertools.pairwise(ids)}:
-            builder.pairs.setdefault(key, []).append(entry_id)
+            holders = builder.pairs.get(key)
+            if holders is None:
+                holders = builder.pairs[key] = array("i")
+            holders.append(entry_id)
         return len(ids)
 
     def _pack(self, builder: _Builder, lengths: list[int]) -> None:
@@ -141,17 +157,14 @@ class ParagraphIndex:
         average = float(length.mean()) if count else 1.0
         norm = BM25_K1 * (1 - BM25_B + BM25_B * length / max(average, 1.0))
         self.term_ids = builder.terms
-        sizes = np.fromiter((len(r) for r in builder.rows), dtype=np.int64, count=len(builder.rows))
-        starts = np.zeros(len(sizes) + 1, dtype=np.int64)
-        np.cumsum(sizes, out=starts[1:])
-        ids = np.fromiter(
-            (i for r in builder.rows for i in r), dtype=np.int32, count=int(starts[-1])
-        )
-        tf = np.fromiter(
-            (c for r in builder.counts for c in r), dtype=np.float32, count=int(starts[-1])
-        )
+        starts, ids = _concatenate(builder.rows)
+        _, counts = _concatenate(builder.counts)
+        sizes = np.diff(starts)
+        tf = counts.astype(np.float32)
         values = (tf * (BM25_K1 + 1) / (tf + norm[ids])).astype(np.float32)
         self._postings = _Postings(starts, ids, values)
+        builder.rows.clear()
+        builder.counts.clear()
         df = sizes.astype(np.float64)
         idf = np.log(1 + (count - df + 0.5) / (df + 0.5))
         self.idf = {stem: float(idf[i]) for stem, i in builder.terms.items()}
@@ -160,12 +173,8 @@ class ParagraphIndex:
         keys = np.fromiter(builder.pairs.keys(), dtype=np.int64, count=len(builder.pairs))
         order = np.argsort(keys)
         rows = list(builder.pairs.values())
-        pair_sizes = np.fromiter((len(rows[i]) for i in order), dtype=np.int64, count=len(rows))
-        pair_starts = np.zeros(len(rows) + 1, dtype=np.int64)
-        np.cumsum(pair_sizes, out=pair_starts[1:])
-        pair_ids = np.fromiter(
-            (e for i in order for e in rows[i]), dtype=np.int32, count=int(pair_starts[-1])
-        )
+        builder.pairs.clear()
+        pair_starts, pair_ids = _concatenate([rows[i] for i in order])
         self._pair_keys = keys[order]
         self._pairs = _Postings(pair_starts, pair_ids, np.empty(0, dtype=np.float32))
         self._documents = np.fromiter(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import snowballstemmer
 
@@ -42,78 +42,89 @@ class CleanText:
     markers: tuple[tuple[int, int], ...] = ()
 
 
+_CLEAN_BREAK = re.compile(r"[\u2070\u00b9\u00b2\u00b3\u2074-\u2079]+|\s+")
+
+
 def clean(raw: str) -> CleanText:
     """The clean text of CONTRACT.md: links reduced, emphasis and markers removed, spaces folded."""
     text = strip_markup(raw)
-    out: list[str] = []
+    pieces: list[str] = []
+    length = 0
     markers: list[tuple[int, int]] = []
-    i, n = 0, len(text)
-    while i < n:
-        ch = text[i]
-        if ch in _SUPERSCRIPT_VALUE:
-            j = i
-            while j < n and text[j] in _SUPERSCRIPT_VALUE:
-                j += 1
-            markers.append((superscript_value(text[i:j]), len(out)))
-            i = j
-            continue
-        if ch.isspace():
-            if out and out[-1] != " ":
-                out.append(" ")
+    position = 0
+    space_due = False  # white space seen since the last character written
+
+    def write(chunk: str) -> None:
+        nonlocal length, space_due
+        if space_due and length and pieces[-1][-1] != " ":
+            pieces.append(" ")
+            length += 1
+        space_due = False
+        if chunk:
+            pieces.append(chunk)
+            length += len(chunk)
+
+    for match in _CLEAN_BREAK.finditer(text):
+        if match.start() > position:
+            write(text[position : match.start()])
+        run = match.group()
+        if run[0] in _SUPERSCRIPT_VALUE:
+            write("")
+            markers.append((superscript_value(run), length))
         else:
-            out.append(ch)
-        i += 1
-    while out and out[-1] == " ":
-        out.pop()
-    length = len(out)
+            space_due = True
+        position = match.end()
+    if position < len(text):
+        write(text[position:])
+    result = "".join(pieces).rstrip(" ")
     # A marker that stood before a folded space points at the end of the word it follows.
-    fixed = tuple((number, min(offset, length)) for number, offset in markers)
-    return CleanText("".join(out), fixed)
+    return CleanText(result, tuple((n, min(o, len(result))) for n, o in markers))
+
+
+_COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 
 
 def fold(text: str) -> str:
     """Case- and accent-insensitive form used for matching, never for quoting."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
-@dataclass(frozen=True, slots=True)
-class Token:
-    word: str
-    start: int
-    end: int
-
-
-def tokens(text: str) -> list[Token]:
-    """Word tokens with offsets; '70/1' stays one token, 'good-neighbourliness' gives two."""
-    folded = fold(text)
-    if len(folded) != len(text):  # decomposition changed lengths: offsets from the original
-        return [Token(fold(m.group()), m.start(), m.end()) for m in _WORD.finditer(text)]
-    return [Token(m.group(), m.start(), m.end()) for m in _WORD.finditer(folded)]
+    folded = text.casefold()
+    if folded.isascii():
+        return folded
+    return _COMBINING.sub("", unicodedata.normalize("NFKD", folded))
 
 
 def words(text: str) -> list[str]:
-    return [fold(m.group()) for m in _WORD.finditer(text)]
+    """The folded words of a text: '70/1' stays one word, 'good-neighbourliness' gives two."""
+    return _WORD.findall(fold(text))
 
 
-@dataclass
 class Stemmer:
-    """Snowball English stems, memoised per instance (the vocabulary is small)."""
+    """Snowball English stems (PyStemmer's C implementation when installed), memoised per
+    instance; picklable (the stemmer itself is made again after unpickling)."""
 
-    _stemmer: object = field(default_factory=lambda: snowballstemmer.stemmer("english"))
-    _cache: dict[str, str] = field(default_factory=dict)
+    def __init__(self) -> None:
+        self._stemmer = snowballstemmer.stemmer("english")
+        self._cache: dict[str, str] = {}
+
+    def __getstate__(self) -> dict[str, object]:
+        return {"_cache": self._cache}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self._stemmer = snowballstemmer.stemmer("english")
+        cache = state.get("_cache")
+        self._cache = cache if isinstance(cache, dict) else {}
 
     def stem(self, word: str) -> str:
         cached = self._cache.get(word)
         if cached is None:
             keep = "/" in word or word.isdigit()
-            cached = word if keep else str(self._stemmer.stemWord(word))  # type: ignore[attr-defined]
+            cached = word if keep else str(self._stemmer.stemWord(word))
             if len(self._cache) < 200_000:
                 self._cache[word] = cached
         return cached
 
     def stems(self, items: Iterable[str]) -> list[str]:
-        return [self.stem(w) for w in items]
+        stem = self.stem
+        return [stem(w) for w in items]
 
 
 # A comma starts a new clause only before words that open one; commas inside lists
