@@ -53,7 +53,6 @@ eval: install
 # `make bench`: latency, cold start, scale and HTTP figures beside their targets (issue 6).
 # BENCH_ARGS passes options through, e.g. BENCH_ARGS="--sizes 100,1000 --skip http --json".
 BENCH_ARGS ?=
-BENCH_PACKAGES := bm25s tqdm pyinstrument
 
 bench: install bench-deps
 	$(BIN)/resbot bench $(BENCH_ARGS)
@@ -62,7 +61,7 @@ bench: install bench-deps
 bench-deps: install
 	@command -v wrk >/dev/null 2>&1 || RESBOT_SYSTEM_DEPS="wrk:wrk" bash .ci/system-deps
 	@$(BIN)/python -c "import bm25s, tqdm, pyinstrument" 2>/dev/null || \
-		$(BIN)/python -m pip install --quiet $(BENCH_PACKAGES)
+		$(BIN)/python -m pip install --quiet -e '.[bench]'
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache test-artifacts

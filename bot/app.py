@@ -1,5 +1,6 @@
-"""The aiohttp application factory: routes, middlewares and the lifecycle of outbound clients
-and background work. The only place that wires the web layer to the ConversationService."""
+"""The aiohttp application factory: routes, middlewares and the lifecycle of outbound clients,
+shared state and background work. The only place that wires the web layer to the
+ConversationService."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from bot import appkeys, observability, openapi
+from bot import admin, appkeys, observability, openapi
 from bot.channels import api, rest, slack, telegram
 from bot.channels.common import (
     BackgroundTasks,
@@ -18,13 +19,15 @@ from bot.channels.common import (
     json_error,
 )
 from bot.config import Settings
+from bot.limits import Limits
 from bot.observability import Metrics, access_middleware
+from bot.protection import protection_middleware
+from bot.reload import Reloader
 from bot.service import ConversationService
+from bot.shared import SharedState, memory_state
 
 log = logging.getLogger("bot.app")
 
-MAX_BODY_BYTES = 64 * 1024
-SHUTDOWN_GRACE_SECONDS = 20.0
 _MAX_ECHOED_PATH = 200
 
 
@@ -32,25 +35,41 @@ def create_app(
     settings: Settings,
     service: ConversationService,
     *,
+    shared: SharedState | None = None,
     telegram_interval: float = telegram.SEND_INTERVAL_SECONDS,
 ) -> web.Application:
+    """`shared` defaults to in-memory state around the service's store. The application owns
+    it from here on: its cleanup closes it."""
+    shared = shared or memory_state(settings, service.store)
+    limits = Limits.from_settings(settings)
     metrics = Metrics()
     tasks = BackgroundTasks(
         on_error=lambda name: metrics.channel_error(name.split("-", 1)[0], "task_failed")
     )
     http = HttpClient()
     app = web.Application(
-        middlewares=[access_middleware(metrics), error_middleware],
-        client_max_size=MAX_BODY_BYTES,
+        middlewares=[
+            access_middleware(metrics),
+            error_middleware,
+            protection_middleware(
+                shared.limiter, limits, read_timeout=settings.read_timeout_seconds
+            ),
+        ],
+        client_max_size=settings.max_body_bytes,
     )
+    reloader = Reloader(service, settings.knowledge_dir, settings.intents_dir)
     app[appkeys.SETTINGS] = settings
     app[appkeys.SERVICE] = service
     app[appkeys.METRICS] = metrics
     app[appkeys.TASKS] = tasks
     app[appkeys.HTTP] = http
+    app[appkeys.SHARED] = shared
+    app[appkeys.RELOADER] = reloader
     app.cleanup_ctx.append(outbound_work)
 
-    context = ChannelContext(service, metrics, tasks, http)
+    context = ChannelContext(
+        service, metrics, tasks, http, limiter=shared.limiter, dedupe=shared.dedupe, limits=limits
+    )
     observability.register(app)
     openapi.register(app)
     api.register(app, context)
@@ -72,17 +91,24 @@ def create_app(
             api_url=settings.telegram_api_url,
             interval=telegram_interval,
         )
+    if settings.admin_token:
+        admin.register(app, reloader, token=settings.admin_token, metrics=metrics)
+    # Last: aiohttp-cors wraps the /api/ask resource registered above.
+    from bot.web import setup_web
+
+    setup_web(app, settings, service)
     return app
 
 
 async def outbound_work(app: web.Application) -> AsyncIterator[None]:
     """Open the outbound HTTP client; at cleanup (after in-flight requests have finished)
-    wait for the background replies, then close it."""
+    wait for the background replies, then close it and the shared state."""
     http = app[appkeys.HTTP]
     await http.start()
     yield
-    await app[appkeys.TASKS].drain(timeout=SHUTDOWN_GRACE_SECONDS)
+    await app[appkeys.TASKS].drain(timeout=app[appkeys.SETTINGS].shutdown_timeout_seconds)
     await http.close()
+    await app[appkeys.SHARED].close()
 
 
 @web.middleware
@@ -93,7 +119,7 @@ async def error_middleware(
     try:
         return await handler(request)
     except RequestError as error:
-        return json_error(error.status, error.message)
+        return json_error(error.status, error.message, headers=error.headers)
     except web.HTTPException as error:
         if error.status < 400:
             raise
@@ -113,5 +139,6 @@ def http_error(request: web.Request, error: web.HTTPException) -> web.Response:
             405, f"method not allowed: {where} (allowed: {allowed})", headers={"Allow": allowed}
         )
     if isinstance(error, web.HTTPRequestEntityTooLarge):
-        return json_error(413, f"request body too large (limit {MAX_BODY_BYTES} bytes)")
+        limit = request.app[appkeys.SETTINGS].max_body_bytes
+        return json_error(413, f"request body too large (limit {limit} bytes)")
     return json_error(error.status, error.reason.lower())

@@ -12,11 +12,15 @@ from bot.service import ConversationService
 if TYPE_CHECKING:
     from bot.channels.common import BackgroundTasks, HttpClient
     from bot.observability import Metrics
+    from bot.reload import Reloader
+    from bot.shared import SharedState
 
 SETTINGS = web.AppKey("settings", Settings)
 SERVICE = web.AppKey("service", ConversationService)
 METRICS: web.AppKey[Metrics] = web.AppKey("metrics")
 TASKS: web.AppKey[BackgroundTasks] = web.AppKey("background_tasks")
 HTTP: web.AppKey[HttpClient] = web.AppKey("http_client")
+SHARED: web.AppKey[SharedState] = web.AppKey("shared_state")
+RELOADER: web.AppKey[Reloader] = web.AppKey("reloader")
 
 REQUEST_ID = web.RequestKey("request_id", str)

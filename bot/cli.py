@@ -7,13 +7,12 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-DEFAULT_KNOWLEDGE = Path("knowledge")
-DEFAULT_INTENTS = Path("intents")
-
 
 def _add_common(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
-    default_k = argparse.SUPPRESS if suppress else DEFAULT_KNOWLEDGE
-    default_i = argparse.SUPPRESS if suppress else DEFAULT_INTENTS
+    from bot.defaults import default_intents_dir, default_knowledge_dir
+
+    default_k = argparse.SUPPRESS if suppress else default_knowledge_dir()
+    default_i = argparse.SUPPRESS if suppress else default_intents_dir()
     parser.add_argument(
         "--knowledge",
         type=Path,
@@ -77,22 +76,32 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bench = sub.add_parser("bench", help="measure latency, scale and HTTP throughput")
     _add_common(bench, suppress=True)
-    bench.add_argument("--questions", type=Path, default=None,
-                       help="eval YAML whose questions are timed (default: the dev set)")
-    bench.add_argument("--sizes", default="100,1000,10000",
-                       help="synthetic corpus sizes in resolutions (comma-separated)")
-    bench.add_argument("--duration", type=float, default=10.0,
-                       help="seconds of load per HTTP measurement")
+    bench.add_argument(
+        "--questions",
+        type=Path,
+        default=None,
+        help="eval YAML whose questions are timed (default: the dev set)",
+    )
+    bench.add_argument(
+        "--sizes",
+        default="100,1000,10000",
+        help="synthetic corpus sizes in resolutions (comma-separated)",
+    )
+    bench.add_argument(
+        "--duration", type=float, default=10.0, help="seconds of load per HTTP measurement"
+    )
     bench.add_argument("--connections", type=int, default=64)
-    bench.add_argument("--skip", default="",
-                       help="comma-separated parts to skip: engine,cold,scale,http")
+    bench.add_argument(
+        "--skip", default="", help="comma-separated parts to skip: engine,cold,scale,http"
+    )
     bench.add_argument("--json", action="store_true", help="print the figures as JSON")
 
     export = sub.add_parser("export-faq", help="write the FAQ for a static site")
     _add_common(export, suppress=True)
     export.add_argument("--format", choices=["html", "jsonld", "markdown"], default="html")
-    export.add_argument("-o", "--output", type=Path, default=None,
-                        help="output file (default: standard output)")
+    export.add_argument(
+        "-o", "--output", type=Path, default=None, help="output file (default: standard output)"
+    )
     return parser
 
 

@@ -6,12 +6,9 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api"
 DEFAULT_TELEGRAM_API_URL = "https://api.telegram.org"
-
-_Number = TypeVar("_Number", int, float)
 
 
 class SettingsError(ValueError):
@@ -82,7 +79,7 @@ class Settings:
 
 
 # field -> (environment variable, type, smallest allowed value)
-_NUMBERS: dict[str, tuple[str, Callable[[str], int | float], float]] = {
+_NUMBERS: dict[str, tuple[str, Callable[[str], float], float]] = {
     "session_ttl_seconds": ("RESBOT_SESSION_TTL", float, 1),
     "max_sessions": ("RESBOT_MAX_SESSIONS", int, 1),
     "redis_timeout_seconds": ("RESBOT_REDIS_TIMEOUT", float, 0.01),
@@ -99,9 +96,7 @@ _NUMBERS: dict[str, tuple[str, Callable[[str], int | float], float]] = {
 }
 
 
-def _number(
-    variable: str, raw: str, kind: Callable[[str], _Number], minimum: float
-) -> _Number:
+def _number(variable: str, raw: str, kind: Callable[[str], float], minimum: float) -> float:
     try:
         value = kind(raw)
     except ValueError:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import sys
 import time
@@ -71,6 +72,18 @@ class Metrics:
             ["channel", "reason"],
             registry=self.registry,
         )
+        self.refused = Counter(
+            "resbot_refused",
+            "Messages refused by a limit (too long, sender rate), by channel and reason.",
+            ["channel", "reason"],
+            registry=self.registry,
+        )
+        self.reloads = Counter(
+            "resbot_reloads",
+            "Reloads of knowledge and intents, by outcome (ok, invalid).",
+            ["outcome"],
+            registry=self.registry,
+        )
 
     def observe_answer(self, channel: str, answer: Answer) -> None:
         self.answers.labels(channel=channel, intent=answer.intent).inc()
@@ -82,6 +95,9 @@ class Metrics:
 
     def ignore(self, channel: str, reason: str) -> None:
         self.ignored.labels(channel=channel, reason=reason).inc()
+
+    def refuse(self, channel: str, reason: str) -> None:
+        self.refused.labels(channel=channel, reason=reason).inc()
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)
@@ -138,18 +154,23 @@ def access_middleware(metrics: Metrics) -> Middleware:
 
 
 async def healthz(request: web.Request) -> web.Response:
+    """Always 200 while the process serves: `status` is `degraded` when shared state (Redis)
+    is unavailable and answers go without follow-up context."""
     service = request.app[appkeys.SERVICE]
     settings = request.app[appkeys.SETTINGS]
+    shared = request.app[appkeys.SHARED]
+    await shared.probe()
     engine = service.engine
     symbols = [document.symbol for document in engine.documents]
     return web.json_response(
         {
-            "status": "ok",
+            "status": "ok" if shared.ok else "degraded",
             "documents": {"count": len(symbols), "symbols": symbols},
             "intents": {"count": len(engine.intent_names), "names": list(engine.intent_names)},
-            "sessions": service.store.status(),
+            "sessions": shared.status(),
             "channels": enabled_channels(settings),
             "background_tasks": len(request.app[appkeys.TASKS]),
+            "pid": os.getpid(),
         }
     )
 
@@ -160,6 +181,7 @@ def enabled_channels(settings: Settings) -> dict[str, bool]:
         "rest": True,
         "slack": bool(settings.slack_signing_secret),
         "telegram": bool(settings.telegram_secret_token),
+        "admin": bool(settings.admin_token),
     }
 
 

@@ -1,33 +1,54 @@
 """`resbot serve`: load the engine, build the app, serve until SIGTERM or SIGINT, then stop
-accepting, finish in-flight requests and background replies, and close the session store."""
+accepting, finish in-flight requests and background replies, and close the shared state.
+SIGHUP reloads knowledge and intents. With `--workers N` a supervisor (bot/workers.py) forks N
+such processes listening on the same port."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 import sys
+from dataclasses import dataclass
 
 from aiohttp import web
 
+from bot import appkeys
 from bot.app import create_app
-from bot.config import Settings
+from bot.config import Settings, SettingsError
+from bot.engine import AnswerEngine
 from bot.loaders import LoadError, load_engine
 from bot.observability import configure_logging
 from bot.service import ConversationService
-from bot.sessions import MemorySessionStore
+from bot.shared import check_sessions_setting, open_shared_state
 
 log = logging.getLogger("bot.server")
 
-SHUTDOWN_TIMEOUT_SECONDS = 10.0
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+LINGER_SECONDS = 2.0
+HANDLED_SIGNALS = frozenset({*STOP_SIGNALS, signal.SIGHUP})
+
+
+@dataclass(frozen=True, slots=True)
+class Listening:
+    """How a worker tells its supervisor it is ready: a byte on this descriptor."""
+
+    ready_fd: int | None = None
+    reuse_port: bool = False
+    announce: bool = True
 
 
 def serve_command(settings: Settings) -> int:
     """Exit status: 0 after a clean shutdown, 2 when knowledge, intents or settings are
     invalid, 1 when the address cannot be bound."""
     configure_logging(settings)
-    if settings.sessions != "memory":
-        print(f"resbot serve: unsupported RESBOT_SESSIONS {settings.sessions!r}", file=sys.stderr)
+    try:
+        check_sessions_setting(settings.sessions)
+        if settings.workers < 1:
+            raise SettingsError(f"--workers must be at least 1, not {settings.workers}")
+    except SettingsError as error:
+        print(f"resbot serve: {error}", file=sys.stderr)
         return 2
     try:
         engine = load_engine(settings.knowledge_dir, settings.intents_dir)
@@ -35,12 +56,16 @@ def serve_command(settings: Settings) -> int:
         for problem in error.problems:
             print(problem, file=sys.stderr)
         return 2
-    store = MemorySessionStore(
-        ttl_seconds=settings.session_ttl_seconds, max_sessions=settings.max_sessions
-    )
-    service = ConversationService(engine, store)
+    if settings.workers > 1:
+        from bot.workers import supervise
+
+        return supervise(settings, engine)
+    return run_worker(settings, engine, Listening())
+
+
+def run_worker(settings: Settings, engine: AnswerEngine, listening: Listening) -> int:
     try:
-        asyncio.run(serve(settings, service))
+        asyncio.run(serve(settings, engine, listening))
     except OSError as error:
         print(
             f"resbot serve: cannot listen on {settings.host}:{settings.port}: {error.strerror}",
@@ -50,25 +75,54 @@ def serve_command(settings: Settings) -> int:
     return 0
 
 
-async def serve(settings: Settings, service: ConversationService) -> None:
+def make_runner(app: web.Application, settings: Settings) -> web.AppRunner:
+    """The keep-alive timeout also bounds how long a connection may take to send its first
+    request's headers (aiohttp arms it on connect); after an early answer (408, 413) the rest
+    of a body is read for LINGER_SECONDS at most: slow clients cannot hold sockets."""
+    return web.AppRunner(
+        app,
+        access_log=None,
+        shutdown_timeout=settings.shutdown_timeout_seconds,
+        keepalive_timeout=settings.keepalive_timeout_seconds,
+        lingering_time=LINGER_SECONDS,
+    )
+
+
+async def serve(settings: Settings, engine: AnswerEngine, listening: Listening) -> None:
+    shared = open_shared_state(settings)
+    service = ConversationService(engine, shared.sessions)
+    app = create_app(settings, service, shared=shared)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
+    tasks = app[appkeys.TASKS]
+    reloader = app[appkeys.RELOADER]
+    for signum in STOP_SIGNALS:
         loop.add_signal_handler(signum, stop.set)
-    runner = web.AppRunner(
-        create_app(settings, service), access_log=None, shutdown_timeout=SHUTDOWN_TIMEOUT_SECONDS
+    loop.add_signal_handler(
+        signal.SIGHUP, lambda: tasks.spawn(reloader.reload_logged(), name="reload-sighup")
     )
+    # A supervisor blocks these signals before forking; they are handled from here on.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, HANDLED_SIGNALS)
+    runner = make_runner(app, settings)
     await runner.setup()
     try:
-        site = web.TCPSite(runner, settings.host, settings.port)
+        site = web.TCPSite(
+            runner, settings.host, settings.port, reuse_port=listening.reuse_port or None
+        )
         await site.start()
         for host, port in (address[:2] for address in runner.addresses):
-            print(f"resbot serving on http://{host}:{port}", flush=True)
+            if listening.announce:
+                print(f"resbot serving on http://{host}:{port}", flush=True)
             log.info("listening", extra={"fields": {"host": host, "port": port}})
+        if listening.ready_fd is not None:
+            os.write(listening.ready_fd, b"1")
+            os.close(listening.ready_fd)
         await stop.wait()
         log.info("shutting down")
     finally:
         await runner.cleanup()
-        await service.store.close()
-        for signum in (signal.SIGTERM, signal.SIGINT):
+        for signum in HANDLED_SIGNALS:
             loop.remove_signal_handler(signum)
+            # A repeated stop signal (a process group's and a supervisor's) must not kill
+            # the process while it exits cleanly.
+            signal.signal(signum, signal.SIG_IGN)

@@ -43,6 +43,8 @@ REGISTRY = Registry().with_resource(
     "urn:openapi", Resource.from_contents(SPEC, default_specification=DRAFT202012)
 )
 TELEGRAM = {"X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET}
+ADMIN_TOKEN = "admin-Token-0123456789"
+ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
 
 def all_channels(**overrides: Any) -> Settings:
@@ -53,6 +55,9 @@ def all_channels(**overrides: Any) -> Settings:
         "telegram_secret_token": TELEGRAM_SECRET,
         "telegram_bot_token": TELEGRAM_TOKEN,
         "telegram_api_url": "http://127.0.0.1:9",
+        "admin_token": ADMIN_TOKEN,
+        "knowledge_dir": ROOT / "knowledge",
+        "intents_dir": ROOT / "intents",
     }
     values.update(overrides)
     return settings(**values)
@@ -163,6 +168,9 @@ async def test_real_responses_match_the_openapi_description(engine: Any) -> None
             ("/healthz", client.get("/healthz")),
             ("/metrics", client.get("/metrics")),
             ("/openapi.json", client.get("/openapi.json")),
+            ("/admin/reload", client.post("/admin/reload", headers=ADMIN)),
+            ("/admin/reload", client.post("/admin/reload")),
+            ("/api/ask", client.post("/api/ask", json={"sender": "s", "message": "x" * 2001})),
         ]
         for path, request in cases:
             async with await request as response:
@@ -187,8 +195,16 @@ async def test_healthz_reports_documents_intents_sessions_and_channels(engine: A
     assert health["documents"] == {"count": len(symbols), "symbols": symbols}
     assert "A/RES/71/194" in symbols
     assert health["intents"]["count"] == len(engine.intent_names) > 0
+    assert health["status"] == "ok"
     assert health["sessions"] == {"backend": "memory", "ok": True, "sessions": 1}
-    assert health["channels"] == {"api": True, "rest": True, "slack": False, "telegram": True}
+    assert health["channels"] == {
+        "api": True,
+        "rest": True,
+        "slack": False,
+        "telegram": True,
+        "admin": False,
+    }
+    assert health["pid"] == os.getpid()
 
 
 async def test_metrics_count_requests_answers_and_fallbacks_per_app(engine: Any) -> None:

@@ -1,4 +1,4 @@
-"""What every channel adapter shares: JSON errors, request parsing, retry deduplication,
+"""What every channel adapter shares: JSON errors, request parsing, the message limits,
 tracked background work, the outbound HTTP client, and the one call into the service."""
 
 from __future__ import annotations
@@ -7,8 +7,7 @@ import asyncio
 import hmac
 import json
 import logging
-import time
-from collections import OrderedDict
+import math
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -16,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 import aiohttp
 from aiohttp import web
 
+from bot.dedupe import DedupeFactory
+from bot.limits import Limits, RateLimiter
 from bot.models import Answer
 from bot.service import ConversationService
 
@@ -24,17 +25,43 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("bot.channels")
 
-MAX_MESSAGE_CHARS = 2000
 MAX_SENDER_CHARS = 256
+# White space as Python's str.isspace() has it, plus U+FEFF (white space to JSON Schema's
+# regular expressions): the OpenAPI patterns for sender and message exclude exactly these,
+# so the description and the parser agree on what is blank.
+WHITE_SPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680"
+    + "".join(map(chr, range(0x2000, 0x200B)))
+    + "\u2028\u2029\u202f\u205f\u3000\ufeff"
+)
 
 
 class RequestError(Exception):
     """A client mistake: becomes `{"error": message}` with a 4xx status."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(
+        self, status: int, message: str, *, headers: Mapping[str, str] | None = None
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
+        self.headers = dict(headers or {})
+
+
+class Refused(RequestError):
+    """A well-formed message the bot will not answer now (too long: 422, too many: 429).
+    Chat platforms get `notice` as the reply instead of an error status."""
+
+    def __init__(
+        self, status: int, message: str, notice: str, *, retry_after: float | None = None
+    ) -> None:
+        headers = {} if retry_after is None else {"Retry-After": str(retry_seconds(retry_after))}
+        super().__init__(status, message, headers=headers)
+        self.notice = notice
+
+
+def retry_seconds(wait: float) -> int:
+    return max(1, math.ceil(wait))
 
 
 def json_error(
@@ -75,55 +102,27 @@ class AskRequest:
 
 
 def parse_ask_request(data: Mapping[str, Any]) -> AskRequest:
-    return AskRequest(
-        sender=_text_field(data, "sender", MAX_SENDER_CHARS),
-        message=_text_field(data, "message", MAX_MESSAGE_CHARS),
-    )
+    """Sender and message: present, strings, not blank; lengths count every character sent
+    (as the OpenAPI maxLength does). The sender is trimmed; the message goes as sent (the
+    engine folds white space) and its length is checked by ChannelContext.ask (a 422, like
+    every channel's)."""
+    sender = _text_field(data, "sender")
+    if len(sender) > MAX_SENDER_CHARS:
+        raise RequestError(
+            400, f"field 'sender' is too long ({len(sender)} > {MAX_SENDER_CHARS} characters)"
+        )
+    return AskRequest(sender=sender.strip(WHITE_SPACE), message=_text_field(data, "message"))
 
 
-def _text_field(data: Mapping[str, Any], key: str, limit: int) -> str:
+def _text_field(data: Mapping[str, Any], key: str) -> str:
     if key not in data:
         raise RequestError(400, f"missing field '{key}'")
     value = data[key]
     if not isinstance(value, str):
         raise RequestError(400, f"field '{key}' must be a string, not {_json_type(value)}")
-    value = value.strip()
-    if not value:
+    if not value.strip(WHITE_SPACE):
         raise RequestError(400, f"field '{key}' is empty")
-    if len(value) > limit:
-        raise RequestError(400, f"field '{key}' is too long ({len(value)} > {limit} characters)")
     return value
-
-
-class TtlDedupe:
-    """Remembers keys for `ttl_seconds` (bounded in number) to drop platform redeliveries."""
-
-    def __init__(
-        self,
-        *,
-        ttl_seconds: float,
-        max_keys: int = 50_000,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self._ttl = ttl_seconds
-        self._max = max_keys
-        self._clock = clock
-        self._seen: OrderedDict[str, float] = OrderedDict()
-
-    def first_time(self, key: str) -> bool:
-        """True the first time a key is offered within the TTL; remembers it."""
-        now = self._clock()
-        while self._seen and next(iter(self._seen.values())) <= now:
-            self._seen.popitem(last=False)
-        if key in self._seen:
-            return False
-        self._seen[key] = now + self._ttl
-        while len(self._seen) > self._max:
-            self._seen.popitem(last=False)
-        return True
-
-    def __len__(self) -> int:
-        return len(self._seen)
 
 
 class BackgroundTasks:
@@ -244,16 +243,42 @@ def _retry_after(response: aiohttp.ClientResponse, data: Mapping[str, Any]) -> f
 
 @dataclass(frozen=True, slots=True)
 class ChannelContext:
-    """The collaborators every adapter receives: the service, metrics, background tasks and
-    the outbound HTTP client."""
+    """The collaborators every adapter receives: the service, metrics, background tasks, the
+    outbound HTTP client, the limits with their (maybe shared) rate limiter, and a factory of
+    (maybe shared) redelivery filters."""
 
     service: ConversationService
     metrics: Metrics
     tasks: BackgroundTasks
     http: HttpClient
+    limiter: RateLimiter
+    dedupe: DedupeFactory
+    limits: Limits
 
     async def ask(self, channel: str, sender: str, message: str) -> Answer:
+        """The answer, or Refused when the message is too long or its sender too fast."""
+        await self.admit(channel, sender, message)
         log.debug("ask", extra={"fields": {"channel": channel, "text": message}})
         answer = await self.service.ask(sender, message)
         self.metrics.observe_answer(channel, answer)
         return answer
+
+    async def admit(self, channel: str, sender: str, message: str) -> None:
+        limit = self.limits.max_message_chars
+        if len(message) > limit:
+            self.metrics.refuse(channel, "too_long")
+            raise Refused(
+                422,
+                f"field 'message' is too long ({len(message)} > {limit} characters)",
+                f"Your message is too long ({len(message)} characters); please keep it under "
+                f"{limit + 1}.",
+            )
+        wait = await self.limiter.acquire(f"sender:{sender}", self.limits.sender)
+        if wait > 0:
+            self.metrics.refuse(channel, "rate_limited")
+            raise Refused(
+                429,
+                f"too many messages from this sender; retry in {retry_seconds(wait)} s",
+                f"You are asking faster than I can answer; please wait {retry_seconds(wait)} s.",
+                retry_after=wait,
+            )

@@ -24,8 +24,8 @@ from yarl import URL
 
 from bot.channels.common import (
     ChannelContext,
+    Refused,
     RequestError,
-    TtlDedupe,
     parse_json_object,
 )
 from bot.channels.slack_api import SlackWebApi
@@ -148,7 +148,7 @@ class SlackEvents:
         self._context = context
         self._verifier = verifier
         self._api = api
-        self._seen = TtlDedupe(ttl_seconds=DEDUPE_TTL_SECONDS)
+        self._seen = context.dedupe(CHANNEL, DEDUPE_TTL_SECONDS)
 
     async def handle(self, request: web.Request) -> web.Response:
         envelope = parse_json_object(await self._verifier.body(request))
@@ -161,21 +161,24 @@ class SlackEvents:
         message = message_from_event(envelope) if kind == "event_callback" else "event_type"
         if isinstance(message, str):
             self._context.metrics.ignore(CHANNEL, message)
-        elif not self._first_delivery(envelope, message):
+        elif not await self._first_delivery(envelope, message):
             self._context.metrics.ignore(CHANNEL, "duplicate")
         else:
             self._context.tasks.spawn(self._reply(message), name=f"slack-reply-{message.ts}")
         return web.json_response({"ok": True})
 
-    def _first_delivery(self, envelope: Mapping[str, Any], message: SlackMessage) -> bool:
+    async def _first_delivery(self, envelope: Mapping[str, Any], message: SlackMessage) -> bool:
         event_id = envelope.get("event_id")
-        by_id = not isinstance(event_id, str) or self._seen.first_time(f"event:{event_id}")
-        by_ts = self._seen.first_time(f"message:{message.channel}:{message.ts}")
+        by_id = not isinstance(event_id, str) or await self._seen.first_time(f"event:{event_id}")
+        by_ts = await self._seen.first_time(f"message:{message.channel}:{message.ts}")
         return by_id and by_ts
 
     async def _reply(self, message: SlackMessage) -> None:
-        answer = await self._context.ask(CHANNEL, message.sender, message.text)
-        for text in slack_messages(answer):
+        try:
+            texts = slack_messages(await self._context.ask(CHANNEL, message.sender, message.text))
+        except Refused as refused:
+            texts = [refused.notice]
+        for text in texts:
             if not await self._api.post_message(message.channel, text, thread_ts=message.thread_ts):
                 return
 
@@ -190,14 +193,17 @@ class SlackCommand:
         form = _form(await self._verifier.body(request))
         if form.get("ssl_check") == "1":
             return web.json_response({"ok": True})
+        if not form.get("user_id"):
+            raise RequestError(400, "slash command without a 'user_id'")
         text = slack_unescape(form.get("text", "")).strip()
         if not text:
             usage = USAGE.format(command=form.get("command") or "/resbot")
             return web.json_response({"response_type": "ephemeral", "text": usage})
-        if not form.get("user_id"):
-            raise RequestError(400, "slash command without a 'user_id'")
         sender = f"slack:{form.get('team_id', '')}:{form.get('channel_id', '')}:{form['user_id']}"
-        messages = slack_messages(await self._context.ask(CHANNEL, sender, text)) or [""]
+        try:
+            messages = slack_messages(await self._context.ask(CHANNEL, sender, text)) or [""]
+        except Refused as refused:
+            messages = [refused.notice]
         self._send_overflow(form.get("response_url", ""), messages[1:])
         return web.json_response({"response_type": "ephemeral", "text": messages[0]})
 

@@ -22,8 +22,8 @@ from bot.channels.common import (
     ChannelContext,
     HttpResult,
     OutboundError,
+    Refused,
     RequestError,
-    TtlDedupe,
     parse_json_object,
     secrets_equal,
 )
@@ -163,19 +163,25 @@ class TelegramWebhook:
         self._context = context
         self._api = api
         self._secret = secret
-        self._seen = TtlDedupe(ttl_seconds=DEDUPE_TTL_SECONDS)
+        self._seen = context.dedupe(CHANNEL, DEDUPE_TTL_SECONDS)
 
     async def handle(self, request: web.Request) -> web.Response:
         if not secrets_equal(request.headers.get(SECRET_HEADER, ""), self._secret):
             self._context.metrics.channel_error(CHANNEL, "bad_secret")
             raise RequestError(401, "invalid Telegram secret token")
         update = parse_json_object(await request.read())
-        if not self._seen.first_time(str(update_id_of(update))):
+        if not await self._seen.first_time(str(update_id_of(update))):
             return self._ignore("duplicate")
         message = message_from_update(update)
         if isinstance(message, str):
             return self._ignore(message)
-        answer = await self._context.ask(CHANNEL, message.sender, message.text)
+        try:
+            answer = await self._context.ask(CHANNEL, message.sender, message.text)
+        except Refused as refused:
+            notice = html.escape(refused.notice, quote=False)
+            return web.json_response(
+                send_message_method(message.chat_id, notice, reply_to=message.message_id)
+            )
         messages = telegram_messages(answer)
         if not messages:
             return self._ignore("empty_answer")

@@ -62,7 +62,7 @@ BAD_BODIES = [
     (b'{"sender": "a", "message": ""}', "field 'message' is empty"),
     (b'{"sender": "a", "message": " \\n\\t "}', "field 'message' is empty"),
     (b'{"sender": "   ", "message": "hi"}', "field 'sender' is empty"),
-    (b'{"sender": "a", "message": "' + b"x" * 2001 + b'"}', "field 'message' is too long"),
+    (b'{"sender": "' + b"s" * 257 + b'", "message": "hi"}', "field 'sender' is too long"),
 ]
 
 
@@ -76,6 +76,17 @@ async def test_bad_requests_get_a_400_saying_what_was_wrong(path: str) -> None:
             assert response.status == 400, body[:40]
             assert response.content_type == "application/json"
             assert problem in (await response.json())["error"], body[:40]
+
+
+@pytest.mark.parametrize("path", ["/api/ask", "/webhooks/rest/webhook"])
+async def test_a_message_over_the_limit_is_a_422_saying_so(path: str) -> None:
+    async with running_bot(settings(), ScriptedEngine()) as client:
+        response = await client.post(path, json={"sender": "a", "message": "x" * 2001})
+        assert response.status == 422
+        error = (await response.json())["error"]
+        assert error == "field 'message' is too long (2001 > 2000 characters)"
+        at_limit = await client.post(path, json={"sender": "a", "message": " x" * 1000})
+        assert at_limit.status == 200
 
 
 async def test_oversized_body_is_a_413() -> None:
@@ -92,7 +103,7 @@ async def test_unknown_routes_and_wrong_methods_are_json() -> None:
         assert (await response.json())["error"].startswith("not found: GET /nope/")
         response = await client.get("/api/ask")
         assert response.status == 405
-        assert response.headers["Allow"] == "POST"
+        assert "POST" in response.headers["Allow"].split(", ")
         assert "method not allowed" in (await response.json())["error"]
         response = await client.delete("/healthz")
         assert response.status == 405
