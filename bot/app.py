@@ -4,6 +4,7 @@ ConversationService."""
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import AsyncIterator
 
@@ -20,6 +21,7 @@ from bot.channels.common import (
 )
 from bot.config import Settings
 from bot.limits import Limits
+from bot.loaders import load_engine
 from bot.observability import Metrics, access_middleware
 from bot.protection import protection_middleware
 from bot.reload import Reloader
@@ -57,7 +59,12 @@ def create_app(
         ],
         client_max_size=settings.max_body_bytes,
     )
-    reloader = Reloader(service, settings.knowledge_dir, settings.intents_dir)
+    reloader = Reloader(
+        service,
+        settings.knowledge_dir,
+        settings.intents_dir,
+        loader=functools.partial(load_engine, cache_size=settings.answer_cache),
+    )
     app[appkeys.SETTINGS] = settings
     app[appkeys.SERVICE] = service
     app[appkeys.METRICS] = metrics

@@ -38,6 +38,8 @@ class Settings:
     read_timeout_seconds: float = 10.0
     keepalive_timeout_seconds: float = 15.0
     shutdown_timeout_seconds: float = 20.0
+    # Answers kept for repeated questions in the same context (0: off); see bot.engine.
+    answer_cache: int = 4096
     slack_signing_secret: str = field(default="", repr=False)
     slack_bot_token: str = field(default="", repr=False)
     slack_api_url: str = DEFAULT_SLACK_API_URL
@@ -93,6 +95,7 @@ _NUMBERS: dict[str, tuple[str, Callable[[str], float], float]] = {
     "read_timeout_seconds": ("RESBOT_READ_TIMEOUT", float, 0.1),
     "keepalive_timeout_seconds": ("RESBOT_KEEPALIVE_TIMEOUT", float, 0.1),
     "shutdown_timeout_seconds": ("RESBOT_SHUTDOWN_TIMEOUT", float, 0),
+    "answer_cache": ("RESBOT_ANSWER_CACHE", int, 0),
 }
 
 

@@ -51,7 +51,9 @@ def serve_command(settings: Settings) -> int:
         print(f"resbot serve: {error}", file=sys.stderr)
         return 2
     try:
-        engine = load_engine(settings.knowledge_dir, settings.intents_dir)
+        engine = load_engine(
+            settings.knowledge_dir, settings.intents_dir, cache_size=settings.answer_cache
+        )
     except LoadError as error:
         for problem in error.problems:
             print(problem, file=sys.stderr)
