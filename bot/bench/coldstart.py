@@ -1,0 +1,71 @@
+"""Part 2: cold start, `resbot ask "hello"` as a whole process (the venv's resbot script),
+beside the bare interpreter start-up for scale."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.bench.measure import median
+
+RUNS = 7
+
+
+@dataclass(frozen=True, slots=True)
+class ColdStartResult:
+    command: str
+    runs: int
+    median_seconds: float
+    min_seconds: float
+    max_seconds: float
+    python_seconds: float  # `python -c pass`, the floor
+    failures: int  # runs that did not exit 0
+
+
+def resbot_script() -> str:
+    """The resbot script next to the running interpreter (the venv's), else on PATH."""
+    beside = Path(sys.executable).with_name("resbot")
+    if beside.exists():
+        return str(beside)
+    return shutil.which("resbot") or "resbot"
+
+
+def measure_cold_start(knowledge: Path, intents: Path, *, runs: int = RUNS) -> ColdStartResult:
+    command = [
+        resbot_script(),
+        "--knowledge",
+        str(knowledge),
+        "--intents",
+        str(intents),
+        "ask",
+        "hello",
+    ]
+    _timed(command)  # warm the file-system cache; not counted
+    times, failures = [], 0
+    for _ in range(runs):
+        seconds, code = _timed(command)
+        times.append(seconds)
+        failures += code != 0
+    python = [_timed([sys.executable, "-c", "pass"])[0] for _ in range(runs)]
+    return ColdStartResult(
+        command=" ".join(command),
+        runs=runs,
+        median_seconds=median(times),
+        min_seconds=min(times),
+        max_seconds=max(times),
+        python_seconds=median(python),
+        failures=failures,
+    )
+
+
+def _timed(command: Sequence[str]) -> tuple[float, int]:
+    start = time.perf_counter()
+    done = subprocess.run(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False
+    )
+    return time.perf_counter() - start, done.returncode

@@ -1,0 +1,258 @@
+"""Part 4: `resbot serve` under wrk, beside the bare aiohttp baseline (baseline.py) with the
+same settings: requests/s, p50/p99 latency, errors; answer cache off and on; one worker and
+one per core. Requests rotate through many bodies (distinct senders and questions), so no
+single cached answer is measured.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from bot.bench.coldstart import resbot_script
+from bot.bench.procs import free_port, process_tree, start_server, stop, wait_ready
+
+BODIES = 1000
+READY_SECONDS = 60.0
+WARMUP_SECONDS = 2.0
+WRK_THREADS = 2
+# wrk comes from one address with few senders: rate limits that never refuse, so the limiter's
+# cost is measured but not its 429s (defaults: 300/min per client, 30/min per sender).
+UNLIMITED = "1000000000"
+SERVER_ENV = {
+    "RESBOT_CLIENT_RATE": UNLIMITED,
+    "RESBOT_CLIENT_BURST": UNLIMITED,
+    "RESBOT_SENDER_RATE": UNLIMITED,
+    "RESBOT_SENDER_BURST": UNLIMITED,
+}
+# RESBOT_ANSWER_CACHE is the cache's size in answers (0: off); more than the bodies' keys
+CACHE_ON = "4096"
+_RESULT = re.compile(r"^BENCH_JSON (\{.*\})$", re.MULTILINE)
+
+
+@dataclass(frozen=True, slots=True)
+class HttpResult:
+    server: str  # "resbot" or "bare"
+    workers: int
+    cache: str  # "off", "on", or "-" for the baseline
+    status: str = "ok"  # else why it was not measured ("not available: ...")
+    processes: int = 0
+    requests: int = 0
+    seconds: float = 0.0
+    rps: float = 0.0
+    p50_ms: float = 0.0
+    p99_ms: float = 0.0
+    non_2xx: int = 0  # wrk counts statuses >= 400
+    socket_errors: int = 0
+
+    @property
+    def label(self) -> str:
+        cache = f", cache {self.cache}" if self.cache != "-" else ""
+        return f"{self.server}, {self.workers} worker{'s' if self.workers > 1 else ''}{cache}"
+
+
+@dataclass(frozen=True, slots=True)
+class Load:
+    duration: float
+    connections: int
+    script: Path
+
+
+def request_bodies(questions: Sequence[str], count: int = BODIES) -> list[str]:
+    """JSON bodies of /api/ask, each with its own sender, cycling through the questions."""
+    return [
+        json.dumps({"sender": f"bench-{n}", "message": questions[n % len(questions)]})
+        for n in range(count)
+    ]
+
+
+def lua_script(bodies: Sequence[str]) -> str:
+    """A wrk script that sends the bodies in turn (each thread from its own offset) and
+    prints its figures as one JSON line."""
+    quoted = ",\n".join(_lua_string(b) for b in bodies)
+    return LUA_TEMPLATE.replace("__BODIES__", quoted)
+
+
+def _lua_string(text: str) -> str:
+    level = "="
+    while f"]{level}]" in text:
+        level += "="
+    return f"[{level}[{text}]{level}]"
+
+
+LUA_TEMPLATE = """
+local bodies = {
+__BODIES__
+}
+local prepared = {}
+local counter = 0
+local threads = {}
+
+function setup(thread)
+  thread:set("offset", #threads * 7919)
+  table.insert(threads, thread)
+end
+
+function init(args)
+  local headers = { ["Content-Type"] = "application/json" }
+  for i, body in ipairs(bodies) do
+    prepared[i] = wrk.format("POST", "/api/ask", headers, body)
+  end
+  counter = tonumber(offset) or 0
+end
+
+function request()
+  counter = counter + 1
+  return prepared[(counter % #prepared) + 1]
+end
+
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    'BENCH_JSON {"requests": %d, "duration_us": %d, "status": %d, "connect": %d, ' ..
+    '"read": %d, "write": %d, "timeout": %d, "p50_us": %d, "p99_us": %d}\\n',
+    summary.requests, summary.duration, e.status, e.connect, e.read, e.write, e.timeout,
+    latency:percentile(50.0), latency:percentile(99.0)))
+end
+"""
+
+
+def run_http(
+    knowledge: Path,
+    intents: Path,
+    questions: Sequence[str],
+    *,
+    duration: float,
+    connections: int,
+    many: int,
+) -> list[HttpResult]:
+    """Each configuration in turn: bare and resbot (cache off, on) at 1 and `many` workers."""
+    plans = [(w, server, cache) for w in dict.fromkeys((1, many)) for server, cache in PLANS]
+    if shutil.which("wrk") is None:
+        return [
+            HttpResult(s, w, c, status="not available: wrk is not installed (make bench-deps)")
+            for w, s, c in plans
+        ]
+    with tempfile.TemporaryDirectory(prefix="resbot-bench-http-") as folder:
+        script = Path(folder) / "bodies.lua"
+        script.write_text(lua_script(request_bodies(questions)), encoding="utf-8")
+        load = Load(duration, connections, script)
+        return [
+            measure_server(
+                server_command(server, knowledge, intents, workers),
+                HttpResult(server, workers, cache),
+                env={**SERVER_ENV, "RESBOT_ANSWER_CACHE": CACHE_ON if cache == "on" else "0"},
+                load=load,
+                log_path=Path(folder) / f"{server}-{workers}-{cache}.log",
+            )
+            for workers, server, cache in plans
+        ]
+
+
+PLANS = (("bare", "-"), ("resbot", "off"), ("resbot", "on"))
+
+
+def server_command(server: str, knowledge: Path, intents: Path, workers: int) -> list[str]:
+    """The command without its port (appended when started)."""
+    if server == "bare":
+        return [sys.executable, "-m", "bot.bench.baseline", "--workers", str(workers), "--port"]
+    command = [resbot_script(), "--knowledge", str(knowledge), "--intents", str(intents), "serve"]
+    if workers > 1:
+        command += ["--workers", str(workers)]
+    return [*command, "--host", "127.0.0.1", "--port"]
+
+
+def measure_server(
+    command: Sequence[str],
+    planned: HttpResult,
+    *,
+    env: Mapping[str, str],
+    load: Load,
+    log_path: Path,
+) -> HttpResult:
+    port = free_port()
+    with log_path.open("w+", encoding="utf-8") as log:
+        process = start_server([*command, str(port)], env, log)
+        try:
+            base = f"http://127.0.0.1:{port}"
+            if not wait_ready(f"{base}/healthz", process, READY_SECONDS):
+                return _unavailable(planned, "did not start", log)
+            time.sleep(0.5)  # let every worker bind before counting them
+            processes = len(process_tree(process.pid))
+            if planned.workers > 1 and processes < planned.workers:
+                why = f"--workers {planned.workers} gave {processes} process"
+                return _unavailable(planned, why, log, processes=processes)
+            wrk(base, load, min(WARMUP_SECONDS, load.duration))
+            figures = wrk(base, load, load.duration)
+        finally:
+            stop(process)
+    if figures is None:
+        return _unavailable(planned, "wrk gave no figures", None, processes=processes)
+    return _with_figures(planned, figures, processes)
+
+
+def _unavailable(
+    planned: HttpResult, why: str, log: IO[str] | None, *, processes: int = 0
+) -> HttpResult:
+    detail = ""
+    if log is not None:
+        log.flush()
+        log.seek(0)
+        lines = [line.strip() for line in log.read().splitlines() if line.strip()]
+        detail = f" ({lines[-1][:100]})" if lines else ""
+    return HttpResult(
+        planned.server,
+        planned.workers,
+        planned.cache,
+        status=f"not available: {why}{detail}",
+        processes=processes,
+    )
+
+
+def wrk(base: str, load: Load, seconds: float) -> dict[str, int] | None:
+    """Run wrk for `seconds`; the figures its script printed, or None."""
+    command = [
+        "wrk",
+        f"-t{min(WRK_THREADS, load.connections)}",
+        f"-c{load.connections}",
+        f"-d{max(1, round(seconds))}s",
+        "--latency",
+        "-s",
+        str(load.script),
+        f"{base}/api/ask",
+    ]
+    done = subprocess.run(
+        command, capture_output=True, text=True, check=False, env={**os.environ, "LC_ALL": "C"}
+    )
+    found = _RESULT.search(done.stdout)
+    if done.returncode != 0 or found is None:
+        return None
+    figures: dict[str, int] = json.loads(found.group(1))
+    return figures
+
+
+def _with_figures(planned: HttpResult, figures: Mapping[str, int], processes: int) -> HttpResult:
+    seconds = figures["duration_us"] / 1e6
+    return HttpResult(
+        planned.server,
+        planned.workers,
+        planned.cache,
+        processes=processes,
+        requests=figures["requests"],
+        seconds=seconds,
+        rps=figures["requests"] / seconds if seconds else 0.0,
+        p50_ms=figures["p50_us"] / 1000.0,
+        p99_ms=figures["p99_us"] / 1000.0,
+        non_2xx=figures["status"],
+        socket_errors=sum(figures[k] for k in ("connect", "read", "write", "timeout")),
+    )

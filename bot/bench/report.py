@@ -1,0 +1,404 @@
+"""The figures of a run as a table (each beside its target, PASS/FAIL) or as JSON. The only
+module of the bench that prints."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.bench.coldstart import ColdStartResult
+from bot.bench.engine import EngineResult
+from bot.bench.http import HttpResult
+from bot.bench.measure import MB, Latency, from_dict
+from bot.bench.scale import ScaleResult
+
+GB = 1024 * MB
+
+
+@dataclass(frozen=True, slots=True)
+class Targets:
+    """The goals of issue 6."""
+
+    engine_p50_ms: float = 0.5
+    engine_p99_ms: float = 3.0
+    bm25_ratio: float = 2.0
+    scale_size: int = 10_000
+    scale_p50_ms: float = 20.0
+    scale_p99_ms: float = 100.0
+    scale_build_s: float = 60.0
+    scale_snapshot_s: float = 5.0
+    scale_rss_bytes: int = int(1.5 * GB)
+    cold_start_s: float = 0.5
+    http_share_cache_off: float = 0.35
+    http_share_cache_on: float = 0.60
+    http_p99_ms: float = 50.0
+
+
+@dataclass
+class BenchReport:
+    machine: dict[str, Any]
+    engine: EngineResult | None = None
+    cold_start: ColdStartResult | None = None
+    scale: list[ScaleResult] = field(default_factory=list)
+    http: list[HttpResult] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    part: str
+    measure: str
+    value: str
+    target: str = ""
+    passed: bool | None = None
+
+    @property
+    def result(self) -> str:
+        return "" if self.passed is None else "PASS" if self.passed else "FAIL"
+
+
+def rows(report: BenchReport, targets: Targets = Targets()) -> list[Row]:
+    found: list[Row] = []
+    if report.engine is not None:
+        found += engine_rows(report.engine, targets)
+    if report.cold_start is not None:
+        found += cold_start_rows(report.cold_start, targets)
+    found += scale_rows(report.scale, targets)
+    found += http_rows(report.http, targets)
+    return found
+
+
+# -- engine ------------------------------------------------------------------------------
+def engine_rows(result: EngineResult, t: Targets) -> list[Row]:
+    part = "engine"
+    bm25 = result.bm25
+    ratio = result.steady.p50 / bm25.steady.p50 if bm25.steady.p50 else math.inf
+    corpus = f"{result.documents} doc, {result.paragraphs} paragraphs"
+    return [
+        Row(part, "answer cache", result.cache),
+        Row(part, "load: files, YAML, parse", _seconds(result.load_seconds)),
+        Row(part, f"build: AnswerEngine ({corpus})", _seconds(result.build_seconds)),
+        Row(part, "  of which ParagraphIndex", _seconds(result.index_seconds)),
+        Row(
+            part,
+            "RSS after build",
+            f"{_mb(result.rss_after)} (+{_mb(result.rss_after - result.rss_before)} loading)",
+        ),
+        *_latency_rows(part, f"latency, first sight ({result.questions} q)", result.first, t),
+        *_latency_rows(part, f"latency, steady ({result.steady.count} replies)", result.steady, t),
+        Row(
+            part,
+            f"bm25s {bm25.version}: build, RSS",
+            f"{_seconds(bm25.build_seconds)}, +{_mb(bm25.rss_delta)} (numpy, index)",
+        ),
+        Row(part, "bm25s latency, first sight", _percentiles(bm25.first)),
+        Row(part, "bm25s latency, steady", _percentiles(bm25.steady)),
+        Row(
+            part,
+            "median ratio engine / bm25s",
+            f"{ratio:.1f}x",
+            f"<= {t.bm25_ratio:g}x",
+            ratio <= t.bm25_ratio,
+        ),
+        Row(
+            part,
+            "topic first citation: engine",
+            _accuracy(result.topic_correct, result.topic_total),
+        ),
+        Row(
+            part, "topic first citation: bm25s k=1", _accuracy(bm25.topic_correct, bm25.topic_total)
+        ),
+    ]
+
+
+def _latency_rows(part: str, name: str, latency: Latency, t: Targets) -> list[Row]:
+    return [
+        Row(
+            part,
+            f"{name} p50",
+            _ms(latency.p50),
+            f"<= {t.engine_p50_ms:g} ms",
+            latency.p50 <= t.engine_p50_ms,
+        ),
+        Row(part, f"{name} p95", _ms(latency.p95)),
+        Row(
+            part,
+            f"{name} p99",
+            _ms(latency.p99),
+            f"<= {t.engine_p99_ms:g} ms",
+            latency.p99 <= t.engine_p99_ms,
+        ),
+    ]
+
+
+# -- cold start ----------------------------------------------------------------------------
+def cold_start_rows(result: ColdStartResult, t: Targets) -> list[Row]:
+    part = "cold start"
+    spread = f" (min {_seconds(result.min_seconds)}, max {_seconds(result.max_seconds)})"
+    failed = f", {result.failures} failed" if result.failures else ""
+    return [
+        Row(
+            part,
+            f'resbot ask "hello", median of {result.runs}',
+            _seconds(result.median_seconds) + spread + failed,
+            f"<= {t.cold_start_s:g} s",
+            result.median_seconds <= t.cold_start_s and not result.failures,
+        ),
+        Row(part, "python -c pass (the floor)", _seconds(result.python_seconds)),
+    ]
+
+
+# -- scale ---------------------------------------------------------------------------------
+def scale_rows(results: Sequence[ScaleResult], t: Targets) -> list[Row]:
+    found: list[Row] = []
+    for result in results:
+        part = f"scale {result.size:,}"
+        judged = result.size == t.scale_size
+
+        def check(ok: bool, judged: bool = judged) -> bool | None:
+            return ok if judged else None
+
+        def target(text: str, judged: bool = judged) -> str:
+            return text if judged else ""
+
+        if result.status != "ok" and not result.paragraphs:
+            found.append(Row(part, "status", result.status, target("finishes"), check(False)))
+            continue
+        if result.status != "ok":
+            found.append(Row(part, "status", result.status, target("finishes"), check(False)))
+        found += [
+            Row(
+                part,
+                "corpus",
+                f"{result.documents:,} docs, {result.paragraphs:,} paragraphs, "
+                f"{_mb(result.corpus_bytes)} text",
+            ),
+            Row(
+                part,
+                "build: parse + index",
+                f"{_seconds(result.build_seconds)} = {_seconds(result.parse_seconds)} + "
+                f"{_seconds(result.index_seconds)}",
+                target(f"<= {t.scale_build_s:g} s or saved <= {t.scale_snapshot_s:g} s"),
+                check(
+                    (bool(result.index_seconds) and result.build_seconds <= t.scale_build_s)
+                    or 0 < result.snapshot_load_seconds <= t.scale_snapshot_s
+                ),
+            ),
+            Row(
+                part,
+                "saved index: save / load_engine",
+                f"{_seconds(result.snapshot_save_seconds)} / "
+                f"{_seconds(result.snapshot_load_seconds)}"
+                if result.snapshot_load_seconds
+                else "not measured",
+                target(f"load <= {t.scale_snapshot_s:g} s"),
+                check(0 < result.snapshot_load_seconds <= t.scale_snapshot_s),
+            ),
+            Row(
+                part,
+                "RSS after build (peak)",
+                f"{_mb(result.rss_after)} ({_mb(result.peak_rss)})",
+                target(f"<= {t.scale_rss_bytes / GB:g} GB"),
+                check(bool(result.rss_after) and result.peak_rss <= t.scale_rss_bytes),
+            ),
+            Row(part, "memory per paragraph", f"{result.bytes_per_paragraph / 1024:.1f} KB"),
+        ]
+        if not result.questions:
+            continue
+        asked = f"{result.questions} of {result.planned} q"
+        found += [
+            Row(
+                part,
+                f"query p50 ({asked})",
+                _ms(result.latency.p50),
+                target(f"<= {t.scale_p50_ms:g} ms"),
+                check(result.latency.p50 <= t.scale_p50_ms),
+            ),
+            Row(
+                part,
+                "query p99",
+                _ms(result.latency.p99),
+                target(f"<= {t.scale_p99_ms:g} ms"),
+                check(result.latency.p99 <= t.scale_p99_ms),
+            ),
+        ]
+    if results and not any(r.size == t.scale_size for r in results):
+        found.append(Row(f"scale {t.scale_size:,}", "status", "not requested (--sizes)"))
+    return found
+
+
+# -- http ----------------------------------------------------------------------------------
+def http_rows(results: Sequence[HttpResult], t: Targets) -> list[Row]:
+    bare = {r.workers: r for r in results if r.server == "bare" and r.status == "ok"}
+    found: list[Row] = []
+    for result in results:
+        part = "http"
+        name = result.label
+        if result.status != "ok":
+            found.append(Row(part, name, result.status))
+            continue
+        judged = result.server == "resbot" and result.workers == 1
+        base = bare.get(result.workers)
+        share = result.rps / base.rps if base and base.rps and result.server != "bare" else None
+        goal = t.http_share_cache_on if result.cache == "on" else t.http_share_cache_off
+        rps = f"{result.rps:,.0f}/s" + (f" = {share:.0%} of bare" if share is not None else "")
+        found += [
+            Row(
+                part,
+                f"{name}: requests/s",
+                rps,
+                f">= {goal:.0%} of bare" if judged else "",
+                (share is not None and share >= goal) if judged else None,
+            ),
+            Row(
+                part,
+                f"{name}: p50 / p99",
+                f"{_ms(result.p50_ms)} / {_ms(result.p99_ms)}",
+                f"p99 <= {t.http_p99_ms:g} ms" if judged else "",
+                result.p99_ms <= t.http_p99_ms if judged else None,
+            ),
+            Row(
+                part,
+                f"{name}: errors",
+                f"{result.non_2xx} non-2xx, {result.socket_errors} socket of {result.requests:,}",
+                "0" if judged else "",
+                (result.non_2xx + result.socket_errors == 0) if judged else None,
+            ),
+        ]
+    return found
+
+
+# -- rendering -----------------------------------------------------------------------------
+def render_table(report: BenchReport, targets: Targets = Targets()) -> str:
+    table = rows(report, targets)
+    headers = ("part", "measure", "value", "target", "result")
+    cells = [headers, *((r.part, r.measure, r.value, r.target, r.result) for r in table)]
+    widths = [max(len(c[i]) for c in cells) for i in range(len(headers))]
+    lines = [_machine_line(report.machine), ""]
+    lines.append("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip())
+    lines.append("  ".join("-" * w for w in widths))
+    previous = ""
+    for cell in cells[1:]:
+        if previous and cell[0] != previous:
+            lines.append("")
+        previous = cell[0]
+        lines.append("  ".join(c.ljust(w) for c, w in zip(cell, widths, strict=True)).rstrip())
+    checked = [r for r in table if r.passed is not None]
+    passed = sum(bool(r.passed) for r in checked)
+    lines += ["", f"targets met: {passed} of {len(checked)}"]
+    lines += [f"note: {note}" for note in report.notes]
+    return "\n".join(lines)
+
+
+def _machine_line(machine: dict[str, Any]) -> str:
+    return ", ".join(f"{k} {v}" for k, v in machine.items())
+
+
+def to_json(report: BenchReport, targets: Targets = Targets()) -> str:
+    data = {
+        "machine": report.machine,
+        "engine": _plain(report.engine),
+        "cold_start": _plain(report.cold_start),
+        "scale": [_plain(r) for r in report.scale],
+        "http": [_plain(r) for r in report.http],
+        "checks": [
+            {
+                "part": r.part,
+                "measure": r.measure,
+                "value": r.value,
+                "target": r.target,
+                "pass": r.passed,
+            }
+            for r in rows(report, targets)
+            if r.passed is not None
+        ],
+        "targets": dataclasses.asdict(targets),
+        "notes": report.notes,
+    }
+    return json.dumps(_finite(data), indent=2)
+
+
+def _plain(result: object) -> Any:
+    if result is None:
+        return None
+    data: dict[str, Any] = dataclasses.asdict(result)  # type: ignore[call-overload]
+    for name in ("topic_accuracy", "build_seconds", "bytes_per_paragraph", "label"):
+        if hasattr(result, name):
+            data[name] = getattr(result, name)
+    return data
+
+
+def _finite(value: Any) -> Any:
+    """NaN (no sample) becomes null: JSON has no NaN."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    return value
+
+
+def from_json(text: str) -> BenchReport:
+    """A report saved with --json, to render again (`python -m bot.bench.report FILE`)."""
+    data = json.loads(text)
+    return BenchReport(
+        machine=data["machine"],
+        engine=from_dict(EngineResult, data["engine"]) if data.get("engine") else None,
+        cold_start=from_dict(ColdStartResult, data["cold_start"])
+        if data.get("cold_start")
+        else None,
+        scale=[from_dict(ScaleResult, r) for r in data.get("scale") or []],
+        http=[from_dict(HttpResult, r) for r in data.get("http") or []],
+        notes=list(data.get("notes") or []),
+    )
+
+
+def emit(report: BenchReport, *, as_json: bool) -> None:
+    print(to_json(report) if as_json else render_table(report))
+
+
+def error(message: str) -> None:
+    print(f"resbot bench: {message}", file=sys.stderr)
+
+
+def status(message: str) -> None:
+    """What the run is doing, on standard error when it is a terminal."""
+    if sys.stderr.isatty():
+        print(f"resbot bench: {message}", file=sys.stderr, flush=True)
+
+
+# -- formatting ----------------------------------------------------------------------------
+def _ms(value: float) -> str:
+    if math.isnan(value):
+        return "-"
+    if value < 10:
+        return f"{value:.2f} ms"
+    return f"{value:,.0f} ms" if value >= 100 else f"{value:.1f} ms"
+
+
+def _seconds(value: float) -> str:
+    return f"{value * 1000:.0f} ms" if value < 1 else f"{value:.2f} s"
+
+
+def _mb(value: int) -> str:
+    return f"{value / GB:.2f} GB" if value >= GB else f"{value / MB:.1f} MB"
+
+
+def _percentiles(latency: Latency) -> str:
+    return " / ".join(_ms(v) for v in (latency.p50, latency.p95, latency.p99)) + " (p50/95/99)"
+
+
+def _accuracy(correct: int, total: int) -> str:
+    return f"{correct}/{total} = {correct / total:.0%}" if total else "-"
+
+
+if __name__ == "__main__":
+    for name in sys.argv[1:]:
+        with open(name, encoding="utf-8") as saved:
+            print(render_table(from_json(saved.read())))

@@ -1,0 +1,125 @@
+"""The table and the JSON render every part, with each target's PASS/FAIL beside it."""
+
+from __future__ import annotations
+
+import json
+
+from bot.bench.bm25 import Bm25Result
+from bot.bench.coldstart import ColdStartResult
+from bot.bench.engine import EngineResult
+from bot.bench.http import HttpResult
+from bot.bench.measure import Latency
+from bot.bench.report import BenchReport, from_json, render_table, rows, to_json
+from bot.bench.scale import ScaleResult
+
+FAST = Latency.of([0.0002] * 10)
+SLOW = Latency.of([0.004] * 10)
+
+
+def sample_report() -> BenchReport:
+    bm25 = Bm25Result("0.3.16", 0.01, 2_000_000, FAST, FAST, 29, 41)
+    engine = EngineResult(
+        1,
+        32,
+        70,
+        "cache_size=0",
+        0.09,
+        0.08,
+        0.01,
+        40_000_000,
+        42_000_000,
+        SLOW,
+        FAST,
+        41,
+        41,
+        bm25,
+    )
+    return BenchReport(
+        machine={"cores": 2},
+        engine=engine,
+        cold_start=ColdStartResult("resbot ask hello", 7, 0.4, 0.38, 0.5, 0.02, 0),
+        scale=[
+            ScaleResult(
+                100,
+                documents=100,
+                paragraphs=2900,
+                parse_seconds=0.5,
+                index_seconds=0.4,
+                rss_before=40_000_000,
+                rss_after=60_000_000,
+                peak_rss=61_000_000,
+                latency=FAST,
+                questions=220,
+                planned=220,
+            ),
+            ScaleResult(
+                10_000,
+                status="stopped after its time limit while indexing",
+                documents=10_000,
+                parse_seconds=40.0,
+            ),
+        ],
+        http=[
+            HttpResult(
+                "bare",
+                1,
+                "-",
+                processes=1,
+                requests=60_000,
+                seconds=10.0,
+                rps=6000.0,
+                p50_ms=8.0,
+                p99_ms=15.0,
+            ),
+            HttpResult(
+                "resbot",
+                1,
+                "off",
+                processes=1,
+                requests=25_000,
+                seconds=10.0,
+                rps=2500.0,
+                p50_ms=20.0,
+                p99_ms=45.0,
+            ),
+            HttpResult("resbot", 2, "on", status="not available: --workers 2 gave 1 process"),
+        ],
+    )
+
+
+def test_table_shows_figures_beside_targets() -> None:
+    table = render_table(sample_report())
+    for text in (
+        "engine",
+        "bm25s 0.3.16",
+        "cold start",
+        "scale 10,000",
+        "requests/s",
+        "42% of bare",
+        "not available: --workers 2",
+        "41/41 = 100%",
+        "targets met",
+    ):
+        assert text in table
+    checks = {(r.part, r.measure): r.result for r in rows(sample_report()) if r.result}
+    assert checks[("engine", "median ratio engine / bm25s")] == "PASS"
+    assert checks[("cold start", 'resbot ask "hello", median of 7')] == "PASS"
+    assert checks[("scale 10,000", "status")] == "FAIL"
+    assert checks[("http", "resbot, 1 worker, cache off: requests/s")] == "PASS"
+    assert ("scale 100", "query p50 (220 of 220 q)") not in checks  # only 10,000 is judged
+
+
+def test_json_is_strict_and_lists_the_checks() -> None:
+    report = sample_report()
+    report.scale.append(ScaleResult(5, latency=Latency.of([])))  # NaN percentiles
+    data = json.loads(
+        to_json(report), parse_constant=lambda c: (_ for _ in ()).throw(ValueError(c))
+    )
+    assert data["engine"]["topic_accuracy"] == 1.0
+    assert data["scale"][-1]["latency"]["p50"] is None
+    assert any(c["part"] == "engine" and c["pass"] is False for c in data["checks"])
+
+
+def test_a_saved_report_renders_the_same_table() -> None:
+    report = sample_report()
+    assert render_table(from_json(to_json(report))) == render_table(report)

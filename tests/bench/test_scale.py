@@ -1,0 +1,20 @@
+"""A tiny scale run goes through the worker process and reports every figure."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.bench.scale import run_scale
+from tests.bench.conftest import DEV, INTENTS, KNOWLEDGE
+
+
+@pytest.mark.slow
+def test_a_run_of_five_resolutions_reports_build_memory_and_latency() -> None:
+    (result,) = run_scale([5], KNOWLEDGE, INTENTS, DEV, query_budget=2.0, phrases=5)
+    assert result.status == "ok", result.status
+    assert result.documents == 5
+    assert result.paragraphs > 5 * 20
+    assert result.rss_after > result.rss_before > 0
+    assert result.index_seconds > 0 and result.parse_seconds > 0
+    assert 0 < result.questions <= result.planned
+    assert result.latency.count == result.questions
