@@ -8,8 +8,9 @@ retrieves paragraphs instead.
 from __future__ import annotations
 
 import re
+from importlib import import_module
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from rapidfuzz import fuzz, process, utils
 
@@ -24,6 +25,11 @@ Action = Literal[
     "fallback",
     "followup",
 ]
+
+# The standard library's own regular-expression parser (see required_words); typed loosely
+# because it is internal to `re`.
+sre_parser: Any = import_module("re._parser")
+sre_constants: Any = import_module("re._constants")
 
 ACTIONS: tuple[str, ...] = (
     "retrieve",
@@ -154,6 +160,12 @@ class IntentClassifier:
         self.example_cutoff = example_cutoff
         self._examples: list[str] = []
         self._owners: list[Intent] = []
+        ranked = sorted(intents, key=lambda i: -i.priority)  # stable: file order within ties
+        self._patterns = [
+            (intent, pattern, required_words(pattern.pattern))
+            for intent in ranked
+            for pattern in intent.patterns
+        ]
         for intent in intents:
             for example in intent.examples:
                 self._examples.append(utils.default_process(example))
@@ -175,17 +187,15 @@ class IntentClassifier:
         return [(self._owners[i].name, float(score)) for _, score, i in found]
 
     def _by_pattern(self, text: str) -> IntentMatch | None:
-        best: IntentMatch | None = None
-        for intent in self.intents:
-            for pattern in intent.patterns:
+        """The first matching pattern in priority order (ties: file order). A pattern whose
+        required words are missing from the message is not even searched."""
+        for intent, pattern, required in self._patterns:
+            if all(word in text for word in required):
                 match = pattern.search(text)
-                if match is None:
-                    continue
-                slots = {k: v.strip() for k, v in match.groupdict().items() if v}
-                if best is None or intent.priority > best.intent.priority:
-                    best = IntentMatch(intent, 1.0, slots, "pattern")
-                break
-        return best
+                if match is not None:
+                    slots = {k: v.strip() for k, v in match.groupdict().items() if v}
+                    return IntentMatch(intent, 1.0, slots, "pattern")
+        return None
 
     def _by_example(self, text: str) -> IntentMatch | None:
         if not self._examples:
@@ -204,6 +214,36 @@ class IntentClassifier:
             return None
         _, score, index = found
         return IntentMatch(self._owners[index], float(score) / 100.0, {}, "example")
+
+
+def required_words(pattern: str) -> tuple[str, ...]:
+    """Letters and digits that any match of the pattern must contain: literal runs that are
+    not inside a branch, a repeat or a look-around. Parsed with the standard library's own
+    regular-expression parser; anything unexpected means no requirement (always searched)."""
+    try:
+        parsed = list(sre_parser.parse(pattern))
+    except (re.error, TypeError, ValueError, RecursionError):
+        return ()
+    found: list[str] = []
+    _collect_literals(parsed, found)
+    return tuple(dict.fromkeys(found))
+
+
+def _collect_literals(items: list[Any], found: list[str]) -> None:
+    run: list[str] = []
+
+    def flush() -> None:
+        found.extend(re.findall(r"[a-z0-9]{3,}", "".join(run).lower()))
+        run.clear()
+
+    for op, value in items:
+        if op is sre_constants.LITERAL:
+            run.append(chr(value))
+            continue
+        flush()
+        if op is sre_constants.SUBPATTERN:
+            _collect_literals(list(value[-1]), found)
+    flush()
 
 
 def ordinal_value(word: str) -> int | None:

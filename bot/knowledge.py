@@ -171,6 +171,8 @@ def lead_words(text: str) -> str:
 
 def references_in(raw: str) -> tuple[Reference, ...]:
     """The UN documents a raw paragraph mentions, in order, without repeats."""
+    if "/" not in raw:  # every symbol and resolution number has one
+        return ()
     found: list[str] = []
     for match in _SYMBOL_IN_LINK.finditer(raw):
         symbol = symbol_of(match.group(1).strip())

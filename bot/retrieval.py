@@ -43,6 +43,8 @@ ANCHOR_WORDS = 40
 UNKNOWN_WEIGHT = 1.0
 KIND_CODES = {"pp": 0, "op": 1, "ax": 2, "fn": 3}
 CLAUSE_CACHE = 4096
+MEMO_ENTRIES = 4096
+MEMO_MAX_IDS = 20_000
 
 Floats = npt.NDArray[np.float32]
 Ints = npt.NDArray[np.int32]
@@ -128,6 +130,15 @@ class ParagraphIndex:
         # A word whose stem the corpus knows ("encouraged" for "Encourages") needs no fixing.
         self.vocabulary.stems = frozenset(self.idf)
         self._clauses: dict[int, list[tuple[tuple[int, int], frozenset[str]]]] = {}
+        self._memo: dict[tuple[tuple[str, ...], float, float | None], tuple[Ints, Floats] | None]
+        self._memo = {}
+        self._weights: dict[QueryTerm, float] = {}
+
+    def __getstate__(self) -> dict[str, object]:
+        """Snapshots keep the index, not what queries happened to memoise."""
+        state = dict(self.__dict__)
+        state.update(_clauses={}, _memo={}, _weights={})
+        return state
 
     # -- building ----------------------------------------------------------------------------
     def _add(
@@ -192,11 +203,16 @@ class ParagraphIndex:
 
     def term_weight(self, term: QueryTerm) -> float:
         """How much a term matters: the idf of its best-known alternative."""
-        best = 0.0
-        for alternative in term.alternatives:
-            idfs = [self.idf.get(s, UNKNOWN_WEIGHT * self.max_idf) for s in alternative.stems]
-            best = max(best, (sum(idfs) / len(idfs)) * alternative.weight)
-        return best
+        found = self._weights.get(term)
+        if found is None:
+            found = 0.0
+            for alternative in term.alternatives:
+                idfs = [self.idf.get(s, UNKNOWN_WEIGHT * self.max_idf) for s in alternative.stems]
+                found = max(found, (sum(idfs) / len(idfs)) * alternative.weight)
+            if len(self._weights) >= MEMO_ENTRIES:
+                self._weights.clear()
+            self._weights[term] = found
+        return found
 
     def search(
         self,
@@ -273,7 +289,21 @@ class ParagraphIndex:
     def _alternative(
         self, alternative: Alternative, cap: float | None
     ) -> tuple[Ints, Floats] | None:
-        """Entries holding every stem of the alternative, with its BM25 contribution."""
+        """Entries holding every stem of the alternative, with its BM25 contribution;
+        remembered per alternative (questions share their thesaurus expansions)."""
+        key = (alternative.stems, alternative.weight, cap)
+        if key in self._memo:
+            return self._memo[key]
+        found = self._compute_alternative(alternative, cap)
+        if found is None or len(found[0]) <= MEMO_MAX_IDS:
+            if len(self._memo) >= MEMO_ENTRIES:
+                self._memo.clear()
+            self._memo[key] = found
+        return found
+
+    def _compute_alternative(
+        self, alternative: Alternative, cap: float | None
+    ) -> tuple[Ints, Floats] | None:
         rows = [self.term_ids.get(s) for s in alternative.stems]
         if any(r is None for r in rows):
             return None
@@ -283,10 +313,12 @@ class ParagraphIndex:
             return ids, values * np.float32(alternative.weight)
         for row in rows[1:]:
             other_ids, other_values = self._weighted_row(row, capped)  # type: ignore[arg-type]
-            ids, mine, theirs = np.intersect1d(
-                ids, other_ids, assume_unique=True, return_indices=True
-            )
-            values = values[mine] + other_values[theirs]
+            if not len(other_ids):
+                return None
+            # Both id lists are sorted: one binary search each beats a set intersection.
+            at = np.minimum(np.searchsorted(other_ids, ids), len(other_ids) - 1)
+            shared = other_ids[at] == ids
+            ids, values = ids[shared], values[shared] + other_values[at[shared]]
             if not len(ids):
                 return None
         together = self._adjacent(rows, ids)  # type: ignore[arg-type]
@@ -347,9 +379,10 @@ class ParagraphIndex:
 
 def _members(ids: Ints, sorted_ids: Ints) -> npt.NDArray[np.bool_]:
     """Which of ids are in sorted_ids (both sorted, unique): one binary search each."""
-    at = np.searchsorted(sorted_ids, ids)
-    at[at >= len(sorted_ids)] = 0
-    return sorted_ids[at] == ids if len(sorted_ids) else np.zeros(len(ids), dtype=bool)
+    if not len(sorted_ids):
+        return np.zeros(len(ids), dtype=bool)
+    at = np.minimum(np.searchsorted(sorted_ids, ids), len(sorted_ids) - 1)
+    return np.asarray(sorted_ids[at] == ids, dtype=bool)
 
 
 def _top(values: Floats, k: int) -> Ints:

@@ -42,12 +42,15 @@ class CleanText:
     markers: tuple[tuple[int, int], ...] = ()
 
 
+_HAS_MARKER = re.compile(r"[\u2070\u00b9\u00b2\u00b3\u2074-\u2079]")
 _CLEAN_BREAK = re.compile(r"[\u2070\u00b9\u00b2\u00b3\u2074-\u2079]+|\s+")
 
 
 def clean(raw: str) -> CleanText:
     """The clean text of CONTRACT.md: links reduced, emphasis and markers removed, spaces folded."""
-    text = strip_markup(raw)
+    text = strip_markup(raw) if ("*" in raw or "](" in raw) else raw
+    if not _HAS_MARKER.search(text):
+        return CleanText(" ".join(text.split()))
     pieces: list[str] = []
     length = 0
     markers: list[tuple[int, int]] = []
