@@ -8,8 +8,8 @@ retrieves paragraphs instead.
 from __future__ import annotations
 
 import re
-from importlib import import_module
 from dataclasses import dataclass
+from importlib import import_module
 from typing import Any, Literal
 
 from rapidfuzz import fuzz, process, utils
