@@ -12,7 +12,7 @@ from bot import dialogue, facts, listing
 from bot.compose import fallback_answer, plain_answer, quoted_answer, short_label, whole
 from bot.intents import Intent, IntentClassifier, IntentMatch
 from bot.models import Answer, ConversationState, Document, ParagraphKind, Turn
-from bot.retrieval import Analyzer, ParagraphIndex
+from bot.retrieval import Analyzer, Hit, ParagraphIndex, Query
 from bot.thesaurus import Lexicon
 from bot.topics import FALLBACK_THRESHOLD, absent_verbs, clause_selection, companions, retrieve
 
@@ -30,7 +30,14 @@ class Debug:
     candidates: tuple[tuple[str, float, float], ...]
     terms: tuple[str, ...]
     corrections: tuple[str, ...]
-    matched: tuple[str, ...] = ()
+    top: Hit | None = None
+    query: Query | None = None
+
+    def matched(self, index: ParagraphIndex) -> tuple[str, ...]:
+        """The query terms the best paragraph matched (worked out only when asked)."""
+        if self.top is None or self.query is None:
+            return ()
+        return index.matched(self.top, self.query)
 
 
 class AnswerEngine:
@@ -158,7 +165,8 @@ class AnswerEngine:
             ),
             tuple(t.surface for t in retrieved.query.terms),
             tuple(f"{t.surface}->{t.corrected}" for t in retrieved.query.terms if t.corrected),
-            self.index.matched(hits[0], retrieved.query) if hits else (),
+            hits[0] if hits else None,
+            retrieved.query,
         )
         absent = absent_verbs(self.index, retrieved.query, self._verb_stems)
         if absent:

@@ -161,8 +161,9 @@ class IntentClassifier:
         self._examples: list[str] = []
         self._owners: list[Intent] = []
         ranked = sorted(intents, key=lambda i: -i.priority)  # stable: file order within ties
+        # (intent, pattern, the longest word any match must contain: "" when none is known)
         self._patterns = [
-            (intent, pattern, required_words(pattern.pattern))
+            (intent, pattern, max(required_words(pattern.pattern), key=len, default=""))
             for intent in ranked
             for pattern in intent.patterns
         ]
@@ -190,7 +191,7 @@ class IntentClassifier:
         """The first matching pattern in priority order (ties: file order). A pattern whose
         required words are missing from the message is not even searched."""
         for intent, pattern, required in self._patterns:
-            if all(word in text for word in required):
+            if required in text:
                 match = pattern.search(text)
                 if match is not None:
                     slots = {k: v.strip() for k, v in match.groupdict().items() if v}

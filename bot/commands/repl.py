@@ -99,7 +99,8 @@ class ReplSession:
             lines.append("top candidates (score, coverage):")
             lines += [f"  {name}  {score:.3f}  {cov:.2f}" for name, score, cov in debug.candidates]
             lines.append("terms: " + (", ".join(debug.terms) or "(none)"))
-            lines.append("matched by the best: " + (", ".join(debug.matched) or "(none)"))
+            matched = debug.matched(self.engine.index)
+            lines.append("matched by the best: " + (", ".join(matched) or "(none)"))
             lines.append("typo corrections: " + (", ".join(debug.corrections) or "(none)"))
         else:
             lines.append("matched by intent patterns or examples; closest intents:")
