@@ -18,7 +18,9 @@ FOCUS_PARAGRAPH = 1.25
 FOCUS_FOOTNOTE = 2.2
 FOCUS_DOCUMENT = 1.15
 
-_DOC_MENTION = re.compile(r"(?:a/res/|resolution\s+|res\.?\s+|\b)(\d{1,3}/\d{1,4})\b", re.I)
+_DOC_MENTION = re.compile(
+    r"(?:a/res/|resolution\s+|res\.?\s+|\b)((?:es-|s-)?\d{1,3}/\d{1,4}(?: [a-z]\b)?)", re.I
+)
 _ANAPHORA = re.compile(
     r"\b(it|its|that|this|these|those|they|them|there|the same)\b(?! resolution)", re.I
 )
@@ -39,7 +41,7 @@ class Scope:
 
 _MENTION_PHRASE = re.compile(
     r"(,\s*)?\b(in|of|from|according to|under)?\s*(?:the\s+)?(?:general assembly\s+)?"
-    r"(?:resolution\s+|res\.?\s+|document\s+)?(?:a/res/)?(\d{1,3}/\d{1,4})\b(\s*,)?",
+    r"(?:resolution\s+|res\.?\s+|document\s+)?(?:a/res/)?((?:es-|s-)?\d{1,3}/\d{1,4})\b(\s*,)?",
     re.I,
 )
 
@@ -49,7 +51,7 @@ def without_mention(text: str, document: Document) -> str:
     goes, a bare "A/RES/73/8" becomes "the resolution", so intents see the usual wording."""
 
     def replace_mention(match: re.Match[str]) -> str:
-        if match.group(3) != document.number:
+        if match.group(3).upper() != document.number.split(" ")[0].upper():
             return match.group(0)
         return " " if match.group(2) else " the resolution "
 
@@ -61,7 +63,8 @@ def scope_of(text: str, numbers: Mapping[str, int]) -> Scope:
     """'in resolution 73/8 ...' picks that document when it is loaded; else no restriction.
     `numbers` maps a loaded resolution's number ("73/8") to its index."""
     for match in _DOC_MENTION.finditer(text):
-        found = numbers.get(match.group(1))
+        mentioned = match.group(1).upper()
+        found = numbers.get(mentioned, numbers.get(mentioned.split(" ")[0]))
         if found is not None:
             return Scope(found, True)
     return Scope(None, False)

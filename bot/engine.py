@@ -58,7 +58,7 @@ class AnswerEngine:
         self.classifier = IntentClassifier(tuple(intents))
         self.intents = tuple(intents)
         self._by_name = {i.name: i for i in self.intents}
-        self._numbers = {d.number: i for i, d in enumerate(self.documents)}
+        self._numbers = {d.number.upper(): i for i, d in enumerate(self.documents)}
         self._symbols = {d.symbol: i for i, d in enumerate(self.documents)}
         stem = self.analyzer.stemmer.stem
         self._verb_stems = frozenset(stem(v.split()[0]) for v in lexicon.operative_verbs)

@@ -48,7 +48,9 @@ def split_blocks(text: str) -> list[Block]:
     return blocks
 
 
-_TITLE = re.compile(r"^(\d{1,3})/(\d{1,4})\s*\.\s+(.+)$")
+# "71/194. Title"; emergency and special sessions ("ES-10/19.", "S-27/2."); lettered parts
+# of one number ("72/262 A. Title").
+_TITLE = re.compile(r"^((?:ES-|S-)?\d{1,3})/(\d{1,4}(?: [A-Z])?)\s*\.\s+(.+)$")
 _ASSEMBLY = re.compile(r"^The General Assembly\s*,?$", re.IGNORECASE)
 _DISTR = re.compile(r"^Distr\.?:?\s*\w+\s+(.+)$", re.IGNORECASE)
 _SESSION = re.compile(r"^([\w-]+(?:-[\w]+)?) session\b(?:\s+(.*))?$", re.IGNORECASE)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any, Literal
+from urllib.parse import quote
 
 ParagraphKind = Literal["pp", "op", "fn", "ax"]
 
@@ -21,8 +22,8 @@ KIND_LABELS: dict[str, str] = {
 
 
 def undocs_url(symbol: str) -> str:
-    """The undocs.org link of a UN document symbol."""
-    return UNDOCS + symbol
+    """The undocs.org link of a UN document symbol ("A/RES/72/262 A" keeps its space, encoded)."""
+    return UNDOCS + quote(symbol, safe="/.-()")
 
 
 @dataclass(frozen=True, slots=True)

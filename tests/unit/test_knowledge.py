@@ -145,3 +145,12 @@ def test_clean_text_definition():
     cleaned = clean("1. *Reaffirms*  the [A/71/484/Add.2](#) Declaration,²\n and   more")
     assert cleaned.text == "1. Reaffirms the A/71/484/Add.2 Declaration, and more"
     assert cleaned.markers == ((2, len("1. Reaffirms the A/71/484/Add.2 Declaration,")),)
+
+
+def test_emergency_session_and_lettered_numbers():
+    text = (LAYOUT / "A_RES_70_998.txt").read_text()
+    emergency = parse_document(text.replace("70/998. Fixture", "ES-10/19. Fixture"), "es")
+    assert emergency.symbol == "A/RES/ES-10/19"
+    lettered = parse_document(text.replace("70/998. Fixture", "70/998 B. Fixture"), "b")
+    assert lettered.symbol == "A/RES/70/998 B"
+    assert lettered.url == "https://undocs.org/A/RES/70/998%20B"
