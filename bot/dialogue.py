@@ -31,6 +31,17 @@ _THAT_PARAGRAPH = re.compile(
 )
 
 
+_POINTS_AT_DOCUMENT = re.compile(
+    r"\b(this|the|that|same) (resolution|text|document)\b|\b(it|its)\b", re.I
+)
+
+
+def points_at_document(text: str) -> bool:
+    """Whether the message refers to the resolution under discussion ("under this
+    resolution", "what does it say")."""
+    return _POINTS_AT_DOCUMENT.search(text) is not None
+
+
 @dataclass(frozen=True, slots=True)
 class Scope:
     """The document a message is restricted to (index), and whether it said so itself."""

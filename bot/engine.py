@@ -146,11 +146,23 @@ class AnswerEngine:
     def _topic(
         self, text: str, state: ConversationState, scope: dialogue.Scope, intent: str
     ) -> Answer:
-        documents = frozenset({scope.document}) if scope.document is not None else None
         focus = dialogue.focus_of(text, state, self.documents, self._doc_index)
-        retrieved = retrieve(
-            self.index, text, documents=documents, source_cues=self.lexicon.source_cues, focus=focus
-        )
+        cues = self.lexicon.source_cues
+        retrieved = None
+        current = self._doc_index(state.document) if state.document else -1
+        if scope.document is None and current >= 0 and len(self.documents) > 1:
+            # In a conversation about one resolution, stay with it while it can answer, and
+            # always when the message points at it ("this resolution", "it").
+            retrieved = retrieve(
+                self.index, text, documents=frozenset({current}), source_cues=cues, focus=focus
+            )
+            if retrieved.confidence < STAY_THRESHOLD and not dialogue.points_at_document(text):
+                retrieved = None
+        if retrieved is None:
+            documents = frozenset({scope.document}) if scope.document is not None else None
+            retrieved = retrieve(
+                self.index, text, documents=documents, source_cues=cues, focus=focus
+            )
         hits = retrieved.hits
         self.last_debug = Debug(
             intent,

@@ -143,13 +143,19 @@ def judge(case: Case, answer: Answer, documents: Sequence[Document]) -> Outcome:
 
 
 def run_eval(engine: AnswerEngine, data: dict[str, Any]) -> Report:
+    """Each question in a fresh conversation, each dialogue in one. When the file names its
+    `document` and that document is loaded, conversations start about it, as a person asking
+    about one resolution would be understood; otherwise they start with no context."""
     questions, dialogues = cases_from(data)
+    named = data.get("document")
+    loaded = {d.symbol for d in engine.documents}
+    start = ConversationState(document=named) if named in loaded else ConversationState()
     report = Report()
     for case in questions:
-        answer = engine.reply(case.question, ConversationState()).answer
+        answer = engine.reply(case.question, start).answer
         report.outcomes.append(judge(case, answer, engine.documents))
     for dialogue in dialogues:
-        state = ConversationState()
+        state = start
         for case in dialogue:
             turn = engine.reply(case.question, state)
             state = turn.state

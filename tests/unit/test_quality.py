@@ -49,3 +49,14 @@ def test_other_resolutions(tmp_path, questions, resolution):
     assert summary["quotes_verbatim"]
     assert summary["answerable_first_citation"] >= 0.85
     assert summary["fallback_recall"] == 1.0
+
+
+def test_dev_set_with_other_resolutions_loaded_beside(multi_engine):
+    """The eval file names its document; with three more resolutions loaded, conversations
+    start about it and stay with it."""
+    report = run_eval(multi_engine, yaml.safe_load((EVAL / "dev.yaml").read_text()))
+    summary = report.summary()
+    assert summary["quotes_verbatim"]
+    assert summary["answerable_first_citation"] >= 0.95
+    assert summary["dialogue_turns"] >= 0.9
+    assert summary["fallback_recall"] >= 0.9
