@@ -14,7 +14,14 @@ from bot.intents import Intent, IntentClassifier, IntentMatch
 from bot.models import Answer, ConversationState, Document, ParagraphKind, Turn
 from bot.retrieval import Analyzer, Hit, ParagraphIndex, Query
 from bot.thesaurus import Lexicon
-from bot.topics import FALLBACK_THRESHOLD, absent_verbs, clause_selection, companions, retrieve
+from bot.topics import (
+    FALLBACK_THRESHOLD,
+    Retrieved,
+    absent_verbs,
+    clause_selection,
+    companions,
+    retrieve,
+)
 
 MAX_MESSAGE_CHARS = 2000
 STAY_THRESHOLD = 0.5
@@ -147,22 +154,7 @@ class AnswerEngine:
         self, text: str, state: ConversationState, scope: dialogue.Scope, intent: str
     ) -> Answer:
         focus = dialogue.focus_of(text, state, self.documents, self._doc_index)
-        cues = self.lexicon.source_cues
-        retrieved = None
-        current = self._doc_index(state.document) if state.document else -1
-        if scope.document is None and current >= 0 and len(self.documents) > 1:
-            # In a conversation about one resolution, stay with it while it can answer, and
-            # always when the message points at it ("this resolution", "it").
-            retrieved = retrieve(
-                self.index, text, documents=frozenset({current}), source_cues=cues, focus=focus
-            )
-            if retrieved.confidence < STAY_THRESHOLD and not dialogue.points_at_document(text):
-                retrieved = None
-        if retrieved is None:
-            documents = frozenset({scope.document}) if scope.document is not None else None
-            retrieved = retrieve(
-                self.index, text, documents=documents, source_cues=cues, focus=focus
-            )
+        retrieved = self._retrieve_in_context(text, state, scope, focus)
         hits = retrieved.hits
         self.last_debug = Debug(
             intent,
@@ -209,6 +201,33 @@ class AnswerEngine:
             selections=selections,
             suggestions=self._suggestions(document),
         )
+
+    def _retrieve_in_context(
+        self,
+        text: str,
+        state: ConversationState,
+        scope: dialogue.Scope,
+        focus: dict[tuple[int, str], float] | None,
+    ) -> Retrieved:
+        """Retrieval in the named document; else, in a conversation about one resolution,
+        in that one while it answers well (always when the message points at it), and
+        elsewhere only when another document answers well."""
+        cues = self.lexicon.source_cues
+
+        def search(documents: frozenset[int] | None) -> Retrieved:
+            return retrieve(self.index, text, documents=documents, source_cues=cues, focus=focus)
+
+        if scope.document is not None:
+            return search(frozenset({scope.document}))
+        current = self._doc_index(state.document) if state.document else -1
+        if current < 0 or len(self.documents) == 1:
+            return search(None)
+        here = search(frozenset({current}))
+        if here.confidence >= STAY_THRESHOLD or dialogue.points_at_document(text):
+            return here
+        anywhere = search(None)
+        moved = bool(anywhere.hits) and anywhere.hits[0].entry.document != current
+        return here if moved and anywhere.confidence < STAY_THRESHOLD else anywhere
 
     def _verb_not_used(self, verb: str, state: ConversationState, scope: dialogue.Scope) -> Answer:
         document = self._current(state, scope)
