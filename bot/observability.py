@@ -219,10 +219,19 @@ class KeyValueFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         fields = getattr(record, "fields", None) or {}
-        suffix = "".join(
-            f" {key}={json.dumps(value, default=str)}" for key, value in fields.items()
-        )
+        suffix = "".join(f" {key}={_json_value(value)}" for key, value in fields.items())
         return super().format(record) + suffix
+
+
+def _json_value(value: object) -> str:
+    """json.dumps(value), without its machinery for the plain strings and numbers of an
+    access-log line (one per request)."""
+    if isinstance(value, str) and value.isascii() and value.isprintable():
+        if '"' not in value and "\\" not in value:
+            return f'"{value}"'
+    elif isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return json.dumps(value, default=str)
 
 
 def configure_logging(settings: Settings) -> None:
