@@ -111,8 +111,12 @@ class Analyzer:
                     index += length
                     continue
                 surface = " ".join(w for w, _ in content[index : index + length])
+                fixed_phrase = " ".join(c for _, c in content[index : index + length])
                 phrase = tuple(stems[index : index + length])
-                terms.append(self._term(surface, phrase, groups))
+                term = self._term(surface, phrase, groups)
+                if fixed_phrase != surface:
+                    term = QueryTerm(term.surface, term.alternatives, corrected=fixed_phrase)
+                terms.append(term)
                 index += length
                 continue
             word, fixed = content[index]
