@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from importlib import import_module
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from rapidfuzz import fuzz, process, utils
 
@@ -31,17 +31,7 @@ Action = Literal[
 sre_parser: Any = import_module("re._parser")
 sre_constants: Any = import_module("re._constants")
 
-ACTIONS: tuple[str, ...] = (
-    "retrieve",
-    "metadata",
-    "lookup",
-    "list",
-    "template",
-    "overview",
-    "unsupported",
-    "fallback",
-    "followup",
-)
+ACTIONS: tuple[str, ...] = get_args(Action)
 
 ORDINALS: dict[str, int] = {
     "first": 1,
