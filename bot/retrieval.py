@@ -44,6 +44,7 @@ UNKNOWN_WEIGHT = 1.0
 KIND_CODES = {"pp": 0, "op": 1, "ax": 2, "fn": 3}
 CLAUSE_CACHE = 4096
 MEMO_ENTRIES = 4096
+RANK_FLOOR = 0.6
 MEMO_MAX_IDS = 20_000
 
 Floats = npt.NDArray[np.float32]
@@ -257,11 +258,15 @@ class ParagraphIndex:
         candidates = np.flatnonzero(scores > 0)
         if not len(candidates):
             return []
-        top = candidates[_top(scores[candidates], k)]
+        # Rank by score, nudged towards paragraphs that answer more of the question (a long
+        # paragraph that holds every term beats a short one repeating part of it); the score
+        # itself, which the confidence reads, is left as it is.
+        ranking = scores * (RANK_FLOOR + (1 - RANK_FLOOR) * covered / np.float32(total))
+        top = candidates[_top(ranking[candidates], k)]
         ranked = sorted(
             (int(i) for i in top),
             key=lambda i: (
-                -float(scores[i]),
+                -float(ranking[i]),
                 self.entries[i].document,
                 _order(self.entries[i].paragraph),
             ),
