@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.models import KIND_LABELS, Answer, Citation, Document, Paragraph, Quote
-from bot.text import clause_spans
 
 WHOLE_PARAGRAPH_CHARS = 300
 ELLIPSIS = " … "
@@ -90,10 +89,6 @@ def select_clauses(
     if total >= 0.75 * len(paragraph.text):
         return whole(paragraph)
     return Selection(paragraph, tuple(merged))
-
-
-def clauses_of(paragraph: Paragraph) -> list[tuple[int, int]]:
-    return clause_spans(paragraph.text)
 
 
 def render_text(

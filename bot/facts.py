@@ -3,7 +3,6 @@ lookup of a paragraph or footnote by number or ordinal."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from string import Formatter
 
@@ -209,6 +208,3 @@ def neighbour(document: Document, paragraph_id: str, step: int) -> Paragraph | N
         return None
     position = ids.index(paragraph_id) + step
     return order[position] if 0 <= position < len(order) else None
-
-
-_SENTENCE_END = re.compile(r"[.;:]$")

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from bot.models import Document, Paragraph, ParagraphKind, Reference, undocs_url
-from bot.text import SUPERSCRIPT_DIGITS, clean, is_superscript, strip_markup, superscript_value
+from bot.text import SUPERSCRIPT_DIGITS, clean, strip_markup, superscript_value
 
 
 class DocumentError(ValueError):
@@ -537,7 +537,3 @@ def _item_spans(text: str, items: list[str]) -> tuple[tuple[int, int], ...]:
             spans.append((start, start + len(cleaned)))
             cursor = start + len(cleaned)
     return tuple(spans)
-
-
-def has_superscript(text: str) -> bool:
-    return any(is_superscript(ch) for ch in text)

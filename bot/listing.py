@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from bot.compose import Selection, quoted_answer, short_label, whole
 from bot.models import Answer, Document, Paragraph, ParagraphKind
-from bot.retrieval import ParagraphIndex, Query
+from bot.retrieval import ParagraphIndex
 from bot.text import Stemmer, words
 from bot.topics import clause_selection
 
@@ -170,7 +170,3 @@ def _reading_order(document: Document, paragraph: Paragraph) -> int:
         if item.id == paragraph.id:
             return position
     return len(document.paragraphs)
-
-
-def query_terms(query: Query) -> list[str]:
-    return [t.surface for t in query.terms]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -283,7 +282,3 @@ def build_intent(
         priority=int(item.get("priority", 0)),
         source=f"{path}:{line_of(node, where)}",
     ), []
-
-
-def iter_problems(knowledge_dir: Path, intents_dir: Path) -> Iterator[str]:
-    yield from load_all(knowledge_dir, intents_dir).problems

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import snowballstemmer
@@ -22,10 +22,6 @@ def superscript_value(run: str) -> int:
     for ch in run:
         value = value * 10 + _SUPERSCRIPT_VALUE[ch]
     return value
-
-
-def is_superscript(ch: str) -> bool:
-    return ch in _SUPERSCRIPT_VALUE
 
 
 def strip_markup(raw: str) -> str:
@@ -226,9 +222,3 @@ def trim_span(text: str, span: tuple[int, int]) -> tuple[int, int]:
     if end > begin and text[end - 1] in ",;":
         end -= 1
     return begin, end
-
-
-def iter_sentences(text: str) -> Iterator[str]:
-    for part in re.split(r"(?<=[.!?])\s+", text):
-        if part.strip():
-            yield part.strip()
