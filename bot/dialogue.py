@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from bot.compose import short_label
+from bot.facts import document_fields, fill, template_fields
 from bot.intents import Intent, ordinal_value
 from bot.models import Answer, ConversationState, Document, Paragraph, ParagraphKind
 from bot.retrieval import Hit
@@ -191,12 +192,13 @@ def suggestions_for(document: Document | None, help_intent: Intent | None) -> tu
     if document is None:
         return ("What can you do?", "Which resolutions do you know?")
     templates = help_intent.suggestions if help_intent else ()
-    values = {"symbol": document.symbol, "number": document.number, "title": document.title}
+    values = document_fields(document)
     out = []
     for template in templates:
         try:
-            out.append(template.format(**values))
-        except (KeyError, IndexError, ValueError):
+            if all(name in values for name in template_fields(template)):
+                out.append(fill(template, values))
+        except ValueError:  # a malformed template is skipped, as one naming an unknown field
             continue
     if document.get("op1") and len(out) < 4:
         out.append(f"What does operative paragraph 1 of {document.number} say?")

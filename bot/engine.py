@@ -128,7 +128,7 @@ class AnswerEngine:
             return self._topic(text, state, scope, match.intent.name)
         if action == "followup":
             return self._followup(text, match, state, scope)
-        document = self._single_document(scope, state)
+        document = self._current(state, scope)
         if document is None:
             return self._ask_which(text, match.intent.name, state)
         if action == "metadata":
@@ -327,23 +327,26 @@ class AnswerEngine:
     def _template(
         self, match: IntentMatch, state: ConversationState, scope: dialogue.Scope
     ) -> Answer:
-        document = self._current(state, scope) or (self.documents[0] if self.documents else None)
-        values = facts.document_fields(document) if document else {}
-        values["documents"] = ", ".join(d.symbol for d in self.documents)
-        template = random_choice(match.intent.responses, match.intent.name)
+        text, document = self._response(match, state, scope)
         suggestions = self._suggestions(document) if document else ()
-        return plain_answer(
-            match.intent.name, facts.fill(template, values), confidence=1.0, suggestions=suggestions
-        )
+        return plain_answer(match.intent.name, text, confidence=1.0, suggestions=suggestions)
 
     def _refuse(
         self, match: IntentMatch, state: ConversationState, scope: dialogue.Scope
     ) -> Answer:
+        text, document = self._response(match, state, scope)
+        return fallback_answer(match.intent.name, text, self._suggestions(document))
+
+    def _response(
+        self, match: IntentMatch, state: ConversationState, scope: dialogue.Scope
+    ) -> tuple[str, Document | None]:
+        """One of the intent's responses, filled with the current document's fields (the
+        first document when the conversation has none) and the loaded symbols."""
         document = self._current(state, scope) or (self.documents[0] if self.documents else None)
         values = facts.document_fields(document) if document else {}
+        values["documents"] = ", ".join(d.symbol for d in self.documents)
         template = random_choice(match.intent.responses, match.intent.name)
-        text = facts.fill(template, values)
-        return fallback_answer(match.intent.name, text, self._suggestions(document))
+        return facts.fill(template, values), document
 
     def _fallback(
         self, intent: str, text: str, state: ConversationState, confidence: float = 0.0
@@ -394,9 +397,6 @@ class AnswerEngine:
         if index >= 0:
             return self.documents[index]
         return self.documents[0] if len(self.documents) == 1 else None
-
-    def _single_document(self, scope: dialogue.Scope, state: ConversationState) -> Document | None:
-        return self._current(state, scope)
 
 
 CacheKey = tuple[str, int | None, str, str]

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from bot.engine import AnswerEngine
-from bot.models import Answer, ConversationState, Document
+from bot.models import Answer, ConversationState, Document, Turn
 from bot.verify import quote_problems
 
 
@@ -32,6 +33,7 @@ class Outcome:
     rank: int  # 1-based rank of the first gold citation, 0 when none
     why: str
     quote_errors: tuple[str, ...]
+    ms: float = 0.0
 
 
 @dataclass
@@ -116,7 +118,7 @@ def cases_from(data: dict[str, Any]) -> tuple[list[Case], list[list[Case]]]:
     return questions, dialogues
 
 
-def judge(case: Case, answer: Answer, documents: Sequence[Document]) -> Outcome:
+def judge(case: Case, answer: Answer, documents: Sequence[Document], ms: float = 0.0) -> Outcome:
     cited = [c.paragraph for c in answer.citations]
     rank = next((i for i, p in enumerate(cited, start=1) if p in case.gold), 0)
     errors = tuple(quote_problems(answer, documents))
@@ -139,7 +141,7 @@ def judge(case: Case, answer: Answer, documents: Sequence[Document]) -> Outcome:
     if errors:
         correct = False
         why = (why + "; " if why else "") + "; ".join(errors)
-    return Outcome(case, answer, correct, rank, why, errors)
+    return Outcome(case, answer, correct, rank, why, errors, ms)
 
 
 def run_eval(engine: AnswerEngine, data: dict[str, Any]) -> Report:
@@ -152,12 +154,23 @@ def run_eval(engine: AnswerEngine, data: dict[str, Any]) -> Report:
     start = ConversationState(document=named) if named in loaded else ConversationState()
     report = Report()
     for case in questions:
-        answer = engine.reply(case.question, start).answer
-        report.outcomes.append(judge(case, answer, engine.documents))
+        turn, ms = timed_reply(engine, case.question, start)
+        report.outcomes.append(judge(case, turn.answer, engine.documents, ms))
     for dialogue in dialogues:
         state = start
         for case in dialogue:
-            turn = engine.reply(case.question, state)
+            turn, ms = timed_reply(engine, case.question, state)
             state = turn.state
-            report.outcomes.append(judge(case, turn.answer, engine.documents))
+            report.outcomes.append(judge(case, turn.answer, engine.documents, ms))
     return report
+
+
+def timed_reply(engine: AnswerEngine, message: str, state: ConversationState) -> tuple[Turn, float]:
+    started = time.perf_counter()
+    turn = engine.reply(message, state)
+    return turn, (time.perf_counter() - started) * 1000
+
+
+def median_ms(report: Report) -> float:
+    times = sorted(o.ms for o in report.outcomes)
+    return round(times[len(times) // 2], 3) if times else 0.0

@@ -152,7 +152,7 @@ def lookup_answer(
     default_kind: ParagraphKind,
     suggestions: Sequence[str],
 ) -> Answer | None:
-    kind = kind_of(slots.get("kind", ""), default_kind) if slots.get("kind") else default_kind
+    kind = kind_of(slots.get("kind", ""), default_kind)
     paragraph = find_paragraph(document, kind, slots.get("number", ""), slots.get("ordinal", ""))
     if paragraph is None:
         count = len(document.of_kind(kind))

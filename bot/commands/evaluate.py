@@ -12,11 +12,7 @@ from typing import Any
 import yaml
 
 from bot.commands.common import engine_or_exit
-from bot.evaluation import Report, run_eval
-
-
-def run_eval_command(args: argparse.Namespace) -> int:
-    return run_eval_file(args)
+from bot.evaluation import Report, median_ms, run_eval
 
 
 def run_eval_file(args: argparse.Namespace) -> int:
@@ -31,7 +27,7 @@ def run_eval_file(args: argparse.Namespace) -> int:
     elapsed = time.perf_counter() - started
     summary = report.summary()
     summary["seconds"] = round(elapsed, 3)
-    summary["median_ms_per_question"] = median_ms(report, engine)
+    summary["median_ms_per_question"] = median_ms(report)
     if args.json:
         summary["failures"] = [
             {
@@ -61,18 +57,6 @@ def read_eval(path: Path) -> dict[str, Any] | None:
         )
         return None
     return data
-
-
-def median_ms(report: Report, engine: Any) -> float:
-    from bot.models import ConversationState
-
-    times = []
-    for outcome in report.outcomes:
-        started = time.perf_counter()
-        engine.reply(outcome.case.question, ConversationState())
-        times.append((time.perf_counter() - started) * 1000)
-    times.sort()
-    return round(times[len(times) // 2], 3) if times else 0.0
 
 
 def render(report: Report, summary: dict[str, Any]) -> str:
