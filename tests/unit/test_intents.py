@@ -167,3 +167,22 @@ def test_a_verb_the_text_never_uses_is_answered_honestly(engine):
     answer = ask(engine, "Does the resolution condemn any country?")
     assert answer.intent == "verb_not_used" and answer.fallback and answer.citations == ()
     assert "does not use the verb “condemn”" in answer.text
+
+
+def test_refusal_templates_fill_the_loaded_documents(engine):
+    import re
+
+    from bot.engine import AnswerEngine
+    from bot.intents import Intent
+
+    refusal = Intent(
+        name="closed_topic",
+        action="fallback",
+        patterns=(re.compile(r"\bhoroscope\b"),),
+        responses=("I only know {documents}.",),
+        priority=50,
+    )
+    custom = AnswerEngine(engine.documents, (*engine.intents, refusal), engine.lexicon)
+    answer = custom.reply("my horoscope?").answer
+    assert answer.intent == "closed_topic" and answer.fallback
+    assert answer.text.startswith("I only know A/RES/71/194.")
