@@ -1,6 +1,6 @@
 """Build step pyproject.toml cannot express: ship copies of the top-level knowledge/ and
 intents/ folders (the source of truth, never duplicated in git) inside the wheel as
-bot/_defaults/, so an installed `resbot` works from any directory (bot/defaults.py)."""
+bot/_defaults/, so an installed `resbot` works from any directory (bot/loading/defaults.py)."""
 
 from __future__ import annotations
 

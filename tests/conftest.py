@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.engine import AnswerEngine
-from bot.loaders import load_engine
+from bot.core.engine import AnswerEngine
+from bot.loading.loaders import load_engine
 
 ROOT = Path(__file__).resolve().parent.parent
 

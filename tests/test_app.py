@@ -19,13 +19,13 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from bot.app import create_app
-from bot.config import Settings
-from bot.observability import JsonLinesFormatter
-from bot.openapi import load_openapi
-from bot.server import serve_command
-from bot.service import ConversationService
-from bot.sessions import MemorySessionStore
+from bot.server.app import create_app
+from bot.server.conversation import ConversationService
+from bot.server.logs import JsonLinesFormatter
+from bot.server.openapi import load_openapi
+from bot.server.run import serve_command
+from bot.server.sessions import MemorySessionStore
+from bot.server.settings import Settings
 from tests.fakes.bot import (
     SLACK_SECRET,
     SLACK_TOKEN,
@@ -253,7 +253,7 @@ async def test_access_logs_carry_request_ids_but_no_secrets_or_message_text(
         await client.post(
             "/webhooks/telegram", json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "guess"}
         )
-    access = [r for r in caplog.records if r.name == "bot.access"]
+    access = [r for r in caplog.records if r.name == "bot.server.access"]
     assert [r.fields["status"] for r in access] == [200, 200, 401]  # type: ignore[attr-defined]
     assert access[0].fields["request_id"] == "r-1"  # type: ignore[attr-defined]
     assert access[0].fields["route"] == "/api/ask"  # type: ignore[attr-defined]
@@ -273,7 +273,9 @@ async def test_message_text_is_logged_at_debug_level_only(
 
 
 def test_json_lines_formatter() -> None:
-    record = logging.LogRecord("bot.access", logging.INFO, __file__, 1, "GET %s", ("/x",), None)
+    record = logging.LogRecord(
+        "bot.server.access", logging.INFO, __file__, 1, "GET %s", ("/x",), None
+    )
     record.fields = {"request_id": "r", "status": 200}
     line = json.loads(JsonLinesFormatter().format(record))
     assert line["message"] == "GET /x" and line["request_id"] == "r" and line["level"] == "info"
@@ -282,7 +284,7 @@ def test_json_lines_formatter() -> None:
 async def test_engine_failure_is_a_bare_500_without_traceback(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    caplog.set_level(logging.CRITICAL, logger="bot.app")
+    caplog.set_level(logging.CRITICAL, logger="bot.server.app")
     engine = ScriptedEngine(error=RuntimeError("boom at /secret/path"))
     async with running_bot(settings(), engine) as client:
         response = await client.post("/api/ask", json={"sender": "a", "message": "hi"})
@@ -335,7 +337,8 @@ def test_serve_reports_invalid_knowledge_and_exits_2(
 
 async def test_serve_runs_until_sigterm_then_exits_cleanly() -> None:
     script = (
-        "import sys; from bot.config import Settings; from bot.server import serve_command; "
+        "import sys; from bot.server.settings import Settings; "
+        "from bot.server.run import serve_command; "
         "sys.exit(serve_command(Settings.from_env(port=0)))"
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("RESBOT_")}

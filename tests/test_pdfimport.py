@@ -1,6 +1,6 @@
 """bot.pdfimport: official General Assembly resolution PDFs -> the knowledge layout.
 
-Each PDF must give the same Document as its reference text (bot.knowledge.parse_document):
+Each PDF must give the same Document as its reference text (bot.core.parse.parse_document):
 same metadata, paragraph and footnote ids, clean text, footnote markers and references.
 Bad input (not a PDF, encrypted, damaged, scanned, not a resolution) fails with a
 PdfImportError that names the file. PDFs for the bad cases are built in the tests.
@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.knowledge import parse_document, split_blocks
-from bot.models import Document
+from bot.core.models import Document
+from bot.core.parse import parse_document, split_blocks
 from bot.pdfimport import PdfImportError, import_command, load_pdf_cached, pdf_to_layout
 from bot.pdfimport.inline import Emphasis, hyphen_rule, render, tokens
 from bot.pdfimport.layout import layout_text
@@ -406,7 +406,7 @@ def test_import_batch_writes_good_files_and_reports_bad_ones(
 
 
 def test_import_defaults_to_the_knowledge_folder(tmp_path: Path) -> None:
-    from bot.cli import main
+    from bot.cli.main import main
 
     knowledge = tmp_path / "knowledge"
     assert main(["--knowledge", str(knowledge), "import", str(pdf("A_RES_73_8"))]) == 0

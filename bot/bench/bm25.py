@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bot.bench.measure import Latency, Stopwatch, process_memory
-from bot.evaluation import Case
+from bot.core.evaluation import Case
 
 
 @dataclass(frozen=True, slots=True)

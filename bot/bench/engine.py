@@ -15,11 +15,11 @@ from pathlib import Path
 from bot.bench.bm25 import Bm25Result, measure_bm25
 from bot.bench.measure import Latency, Stopwatch, process_memory
 from bot.bench.questions import eval_cases
-from bot.engine import AnswerEngine
-from bot.evaluation import judge
-from bot.loaders import LoadError, load_all
-from bot.models import Answer, ConversationState, Turn
-from bot.retrieval import ParagraphIndex
+from bot.core.engine import AnswerEngine
+from bot.core.evaluation import judge
+from bot.core.index import ParagraphIndex
+from bot.core.models import Answer, ConversationState, Turn
+from bot.loading.loaders import LoadError, load_all
 
 STEADY_ROUNDS = 10
 

@@ -74,10 +74,12 @@ def cold_profile(knowledge: Path, intents: Path, out: Path) -> list[str]:
     from pyinstrument.session import Session
 
     arguments = ["--knowledge", str(knowledge), "--intents", str(intents), "ask", "hello"]
-    subprocess.run([sys.executable, "-m", "bot.cli", *arguments], capture_output=True, check=False)
+    subprocess.run(
+        [sys.executable, "-m", "bot.cli.main", *arguments], capture_output=True, check=False
+    )
     saved = out / "cold.pyisession"
     command = [sys.executable, "-m", "pyinstrument", "-i", "0.0005", "-r", "pyisession"]
-    command += ["-o", str(saved), "-m", "bot.cli", *arguments]
+    command += ["-o", str(saved), "-m", "bot.cli.main", *arguments]
     subprocess.run(command, capture_output=True, check=False)
     if not saved.exists():
         return ["(pyinstrument did not write a session)"]
@@ -121,8 +123,8 @@ def hotspot_lines(root: Frame) -> list[str]:
 
 
 def engine_for(knowledge: Path, intents: Path) -> object:
-    from bot.engine import AnswerEngine
-    from bot.loaders import load_all
+    from bot.core.engine import AnswerEngine
+    from bot.loading.loaders import load_all
 
     loaded = load_all(knowledge, intents)
     arguments, _ = cache_off_arguments()
@@ -130,7 +132,7 @@ def engine_for(knowledge: Path, intents: Path) -> object:
 
 
 def asking(engine: object, texts: Sequence[str], rounds: int) -> Callable[[], None]:
-    from bot.models import ConversationState
+    from bot.core.models import ConversationState
 
     reply = engine.reply  # type: ignore[attr-defined]
 
@@ -169,7 +171,7 @@ def import_times(knowledge: Path, intents: Path, out: Path) -> list[str]:
         "-X",
         "importtime",
         "-m",
-        "bot.cli",
+        "bot.cli.main",
         "--knowledge",
         str(knowledge),
         "--intents",

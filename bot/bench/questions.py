@@ -8,8 +8,8 @@ from pathlib import Path
 
 import yaml
 
-from bot.evaluation import Case, cases_from
-from bot.models import Document
+from bot.core.evaluation import Case, cases_from
+from bot.core.models import Document
 
 DEFAULT_QUESTIONS = Path("tests/fixtures/eval/dev.yaml")
 TEMPLATES = (

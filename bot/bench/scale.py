@@ -29,7 +29,7 @@ BUILD_LIMIT_SECONDS = 300.0
 QUERY_BUDGET_SECONDS = 60.0
 RSS_LIMIT_BYTES = 10 * 2**30
 if TYPE_CHECKING:
-    from bot.engine import AnswerEngine
+    from bot.core.engine import AnswerEngine
 
 FIXTURE_RESOLUTIONS = Path(bot.__file__).resolve().parent.parent / "tests/fixtures/resolutions"
 
@@ -50,7 +50,9 @@ class ScaleResult:
     latency: Latency = field(default_factory=lambda: Latency.of(()))
     questions: int = 0  # asked within the time budget, of `planned`
     planned: int = 0
-    snapshot_save_seconds: float = 0.0  # bot.snapshot, when the loader has it; 0: not measured
+    snapshot_save_seconds: float = (
+        0.0  # bot.loading.snapshot, when the loader has it; 0: not measured
+    )
     snapshot_load_seconds: float = 0.0  # load_engine() finding the saved engine
 
     @property
@@ -148,11 +150,11 @@ def result_of(size: int, run: WorkerRun) -> ScaleResult:
 
 # -- in the worker ---------------------------------------------------------------------------
 def measure_scale(params: dict[str, Any], emit: Callable[..., None]) -> None:
-    from bot import loaders
     from bot.bench.engine import cache_off_arguments
     from bot.bench.progress import bar, counting, phase
-    from bot.engine import AnswerEngine
-    from bot.models import ConversationState
+    from bot.core.engine import AnswerEngine
+    from bot.core.models import ConversationState
+    from bot.loading import loaders
 
     knowledge, intents = Path(params["knowledge"]), Path(params["intents"])
     seed = int(params["seed"])
@@ -199,11 +201,11 @@ def measure_scale(params: dict[str, Any], emit: Callable[..., None]) -> None:
 def snapshot_seconds(
     engine: AnswerEngine, knowledge: Path, intents: Path
 ) -> tuple[float, float] | None:
-    """(save, load) seconds of the engine snapshot (bot.snapshot), None when there is none."""
-    from bot import loaders
+    """(save, load) seconds of the saved engine (bot.loading.snapshot), None when there is none."""
+    from bot.loading import loaders
 
     try:
-        from bot import snapshot as snapshots
+        from bot.loading import snapshot as snapshots
     except ImportError:
         return None
     if "snapshot" not in inspect.signature(loaders.load_engine).parameters:

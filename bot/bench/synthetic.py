@@ -16,8 +16,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.knowledge import parse_document, split_blocks
-from bot.text import SUPERSCRIPT_DIGITS, clause_spans
+from bot.core.parse import parse_document, split_blocks
+from bot.core.text import SUPERSCRIPT_DIGITS, clause_spans
 
 THESAURUS = "thesaurus.yaml"
 MONTHS = [

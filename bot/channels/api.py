@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.channels.common import ChannelContext, parse_ask_request, parse_json_object
+from bot.channels.context import ChannelContext
+from bot.server.payload import parse_ask_request, parse_json_object
+from bot.server.settings import Settings
 
 CHANNEL = "api"
 
@@ -19,5 +21,9 @@ class AskHandler:
         return web.json_response(answer.to_dict())
 
 
-def register(app: web.Application, context: ChannelContext) -> None:
+def enabled(settings: Settings) -> bool:
+    return True
+
+
+def register(app: web.Application, context: ChannelContext, settings: Settings) -> None:
     app.router.add_post("/api/ask", AskHandler(context).handle)

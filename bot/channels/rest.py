@@ -9,10 +9,12 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.channels.common import ChannelContext, parse_ask_request, parse_json_object
-from bot.models import Answer
+from bot.channels.context import ChannelContext
+from bot.core.models import Answer
 from bot.render import plain_blocks
 from bot.render.layout import SUGGESTIONS_HEADING
+from bot.server.payload import parse_ask_request, parse_json_object
+from bot.server.settings import Settings
 
 CHANNEL = "rest"
 
@@ -42,7 +44,11 @@ class RestWebhook:
         return web.json_response({"status": "ok"})
 
 
-def register(app: web.Application, context: ChannelContext) -> None:
+def enabled(settings: Settings) -> bool:
+    return True
+
+
+def register(app: web.Application, context: ChannelContext, settings: Settings) -> None:
     webhook = RestWebhook(context)
     app.router.add_get("/webhooks/rest/", webhook.status)
     app.router.add_post("/webhooks/rest/webhook", webhook.handle)

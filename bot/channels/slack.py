@@ -22,16 +22,14 @@ from urllib.parse import parse_qs
 from aiohttp import web
 from yarl import URL
 
-from bot.channels.common import (
-    ChannelContext,
-    Refused,
-    RequestError,
-    parse_json_object,
-)
+from bot.channels.context import ChannelContext
 from bot.channels.slack_api import SlackWebApi
 from bot.render import slack_messages
+from bot.server.errors import Refused, RequestError
+from bot.server.payload import parse_json_object
+from bot.server.settings import Settings
 
-log = logging.getLogger("bot.channels.slack")
+log = logging.getLogger(__name__)
 
 CHANNEL = "slack"
 REPLAY_WINDOW_SECONDS = 300
@@ -230,15 +228,13 @@ def allowed_response_hosts(api_url: str) -> frozenset[str]:
     return frozenset({"hooks.slack.com", URL(api_url).host or "hooks.slack.com"})
 
 
-def register(
-    app: web.Application,
-    context: ChannelContext,
-    *,
-    signing_secret: str,
-    bot_token: str,
-    api_url: str,
-) -> None:
-    verifier = SlackVerifier(context, signing_secret)
+def enabled(settings: Settings) -> bool:
+    return bool(settings.slack_signing_secret)
+
+
+def register(app: web.Application, context: ChannelContext, settings: Settings) -> None:
+    api_url, bot_token = settings.slack_api_url, settings.slack_bot_token
+    verifier = SlackVerifier(context, settings.slack_signing_secret)
     api = SlackWebApi(
         context, api_url=api_url, token=bot_token, response_hosts=allowed_response_hosts(api_url)
     )

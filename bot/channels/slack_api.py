@@ -11,9 +11,10 @@ from typing import Any
 
 from yarl import URL
 
-from bot.channels.common import ChannelContext, HttpResult, OutboundError
+from bot.channels.context import ChannelContext
+from bot.server.outbound import HttpResult, OutboundError
 
-log = logging.getLogger("bot.channels.slack")
+log = logging.getLogger(__name__)
 
 CHANNEL = "slack"
 _ERROR_CODE = re.compile(r"[a-z_]{1,40}")

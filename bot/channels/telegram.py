@@ -18,18 +18,15 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.channels.common import (
-    ChannelContext,
-    HttpResult,
-    OutboundError,
-    Refused,
-    RequestError,
-    parse_json_object,
-    secrets_equal,
-)
+from bot.channels.context import ChannelContext
 from bot.render import telegram_messages
+from bot.server.auth import secrets_equal
+from bot.server.errors import Refused, RequestError
+from bot.server.outbound import HttpResult, OutboundError
+from bot.server.payload import parse_json_object
+from bot.server.settings import Settings
 
-log = logging.getLogger("bot.channels.telegram")
+log = logging.getLogger(__name__)
 
 CHANNEL = "telegram"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -198,16 +195,19 @@ class TelegramWebhook:
         return web.json_response({})
 
 
-def register(
-    app: web.Application,
-    context: ChannelContext,
-    *,
-    secret_token: str,
-    bot_token: str,
-    api_url: str,
-    interval: float = SEND_INTERVAL_SECONDS,
-) -> None:
-    api = TelegramBotApi(context, api_url=api_url, token=bot_token, interval=interval)
-    app.router.add_post("/webhooks/telegram", TelegramWebhook(context, api, secret_token).handle)
+def enabled(settings: Settings) -> bool:
+    return bool(settings.telegram_secret_token)
+
+
+def register(app: web.Application, context: ChannelContext, settings: Settings) -> None:
+    bot_token = settings.telegram_bot_token
+    api = TelegramBotApi(
+        context,
+        api_url=settings.telegram_api_url,
+        token=bot_token,
+        interval=settings.telegram_send_interval_seconds,
+    )
+    webhook = TelegramWebhook(context, api, settings.telegram_secret_token)
+    app.router.add_post("/webhooks/telegram", webhook.handle)
     if not bot_token:
         log.warning("RESBOT_TELEGRAM_BOT_TOKEN is unset: long replies will be cut short")

@@ -8,7 +8,7 @@ from pathlib import Path
 class PdfImportError(ValueError):
     """A PDF that cannot be converted; ``str()`` reads "FILE: what is wrong".
 
-    A ValueError, like bot.knowledge.DocumentError, so loaders treat both as bad input."""
+    A ValueError, like bot.core.parse.DocumentError, so loaders treat both as bad input."""
 
     def __init__(self, path: Path, message: str) -> None:
         super().__init__(f"{path}: {message}")

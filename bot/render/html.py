@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 
-from bot.models import Answer, Citation
+from bot.core.models import Answer, Citation
 from bot.render.layout import render_blocks, safe_url
 
 

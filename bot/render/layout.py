@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from bot.models import Answer, Citation
+from bot.core.models import Answer, Citation
 
 SUGGESTIONS_HEADING = "You can ask:"
 CHOICES_HEADING = "Did you mean:"

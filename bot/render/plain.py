@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.models import Answer, Citation
+from bot.core.models import Answer, Citation
 from bot.render.layout import render_blocks
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.models import Answer, Citation
+from bot.core.models import Answer, Citation
 from bot.render.layout import pack, render_blocks, safe_url
 
 SLACK_MESSAGE_LIMIT = 4000

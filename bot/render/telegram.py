@@ -7,7 +7,7 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 
-from bot.models import Answer, Citation
+from bot.core.models import Answer, Citation
 from bot.render.layout import pack, render_blocks, safe_url, utf16_len
 
 TELEGRAM_MESSAGE_LIMIT = 4096

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 import aiohttp_cors
 from aiohttp import web
 
-log = logging.getLogger("bot.web")
+log = logging.getLogger(__name__)
 
 API_PATH = "/api/ask"
 PREFLIGHT_MAX_AGE_SECONDS = 600

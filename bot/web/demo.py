@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.models import Document
+from bot.core.models import Document
 from bot.web.pages import escape, html_page
 
 

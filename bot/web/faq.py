@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from bot.loaders import LoadError, line_of, read_yaml, schema_problems
-from bot.models import Answer, ConversationState, Document, Turn
+from bot.core.models import Answer, ConversationState, Document, Turn
+from bot.loading.loaders import LoadError, line_of, read_yaml, schema_problems
 
 FAQ_FILE = "faq.yaml"
 DEFAULT_TITLE = "Frequently asked questions"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bot.models import Answer
+from bot.core.models import Answer
 from bot.render.html import render_html
 from bot.web.faq import Faq, FaqEntry, FaqGroup, FaqSection
 from bot.web.faq_jsonld import faq_jsonld

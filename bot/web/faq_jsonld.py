@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from bot.models import Answer
+from bot.core.models import Answer
 from bot.render.layout import safe_url
 from bot.web.faq import Faq
 

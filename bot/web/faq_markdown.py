@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from bot.models import Answer, Citation
+from bot.core.models import Answer, Citation
 from bot.render.layout import SOURCES_HEADING, layout, safe_url
 from bot.web.faq import Faq, FaqSection
 

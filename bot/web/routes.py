@@ -10,17 +10,17 @@ from pathlib import Path
 
 from aiohttp import web
 
-from bot.channels.common import json_error
-from bot.config import Settings
-from bot.engine import AnswerEngine
-from bot.loaders import LoadError
-from bot.service import ConversationService
+from bot.core.engine import AnswerEngine
+from bot.loading.loaders import LoadError
+from bot.server.conversation import ConversationService
+from bot.server.errors import json_error
+from bot.server.settings import Settings
 from bot.web.cors import setup_cors
 from bot.web.demo import render_demo_page
 from bot.web.faq import FAQ_FILE, build_faq, load_faq
 from bot.web.faq_html import render_faq_page
 
-log = logging.getLogger("bot.web")
+log = logging.getLogger(__name__)
 
 WIDGET_CACHE = "public, max-age=300"
 FAQ_CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"

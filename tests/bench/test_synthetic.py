@@ -11,7 +11,7 @@ from bot.bench.synthetic import (
     superscript,
     write_corpus,
 )
-from bot.loaders import load_documents, load_engine
+from bot.loading.loaders import load_documents, load_engine
 from tests.bench.conftest import INTENTS, KNOWLEDGE, SOURCES
 
 

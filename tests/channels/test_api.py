@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from bot.models import Answer
+from bot.core.models import Answer
 from tests.fakes.bot import running_bot, settings
 from tests.fakes.engine import ScriptedEngine
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from bot.models import Answer, Citation, ConversationState, Quote
+from bot.core.models import Answer, Citation, ConversationState, Quote
 from bot.render import (
     render_html,
     render_plain,

@@ -9,9 +9,9 @@ from urllib.parse import urlencode
 
 import pytest
 
-from bot import appkeys
-from bot.config import Settings
-from bot.models import Answer, Citation, Quote
+from bot.core.models import Answer, Citation, Quote
+from bot.server import keys as appkeys
+from bot.server.settings import Settings
 from tests.fakes.bot import (
     SLACK_SECRET,
     SLACK_TOKEN,

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from bot.config import Settings
-from bot.models import Answer, Citation, Quote
+from bot.core.models import Answer, Citation, Quote
 from bot.render.layout import utf16_len
+from bot.server.settings import Settings
 from tests.fakes.bot import TELEGRAM_SECRET, TELEGRAM_TOKEN, running_bot, settings, settle
 from tests.fakes.engine import ScriptedEngine
 from tests.fakes.platforms import FakeTelegramApi

@@ -7,15 +7,16 @@ import hmac
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from typing import Any
 
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot import appkeys
-from bot.app import create_app
-from bot.config import Settings
-from bot.service import ConversationService
-from bot.sessions import MemorySessionStore
+from bot.server import keys as appkeys
+from bot.server.app import create_app
+from bot.server.conversation import ConversationService
+from bot.server.sessions import MemorySessionStore
+from bot.server.settings import Settings
 
 SLACK_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 SLACK_TOKEN = "xoxb-test-token"
@@ -32,7 +33,7 @@ def settings(**overrides: Any) -> Settings:
 async def running_bot(config: Settings, engine: Any) -> AsyncIterator[TestClient[Any, Any]]:
     """The app on a real socket; leaving the block shuts it down (cleanup contexts run)."""
     service = ConversationService(engine, MemorySessionStore())
-    app = create_app(config, service, telegram_interval=0.0)
+    app = create_app(replace(config, telegram_send_interval_seconds=0.0), service)
     async with TestClient(TestServer(app, host="127.0.0.1")) as client:
         yield client
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.models import Answer, ConversationState, Turn
+from bot.core.models import Answer, ConversationState, Turn
 
 
 class ScriptedEngine:

@@ -11,8 +11,8 @@ from typing import Any
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from bot.models import Answer, ConversationState
-from bot.verify import quote_problems
+from bot.core.models import Answer, ConversationState
+from bot.core.verify import quote_problems
 
 QUESTIONS = [
     "What does operative paragraph 3 say?",

@@ -13,12 +13,12 @@ from urllib.parse import urlencode
 import pytest
 from aiohttp import web
 
-from bot.app import create_app
-from bot.config import Settings, SettingsError
-from bot.limits import MemoryRateLimiter, Rate
-from bot.server import make_runner
-from bot.service import ConversationService
-from bot.sessions import MemorySessionStore
+from bot.server.app import create_app
+from bot.server.conversation import ConversationService
+from bot.server.limits import MemoryRateLimiter, Rate
+from bot.server.run import make_runner
+from bot.server.sessions import MemorySessionStore
+from bot.server.settings import Settings, SettingsError
 from tests.fakes.bot import (
     SLACK_SECRET,
     SLACK_TOKEN,
@@ -259,7 +259,7 @@ def test_serve_refuses_bad_settings_with_status_2(
     value: str,
     message: str,
 ) -> None:
-    from bot.cli import main
+    from bot.cli.main import main
 
     monkeypatch.setenv(variable, value)
     monkeypatch.setenv("RESBOT_LOG_LEVEL", "CRITICAL")

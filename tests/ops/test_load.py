@@ -76,7 +76,7 @@ class SlowSlackApi(FakeSlackApi):
 
 def access_statuses(log: str) -> list[int]:
     lines = (json.loads(line) for line in log.splitlines() if line.startswith("{"))
-    return [line["status"] for line in lines if line.get("logger") == "bot.access"]
+    return [line["status"] for line in lines if line.get("logger") == "bot.server.access"]
 
 
 async def test_sigterm_under_load_answers_every_accepted_request(tmp_path: Path) -> None:

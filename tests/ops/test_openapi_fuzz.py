@@ -20,7 +20,7 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import negative_data_rejection
 
-from bot.openapi import load_openapi
+from bot.server.openapi import load_openapi
 from tests.ops.processes import INTENTS, KNOWLEDGE, ROOT, UNLIMITED, clean_env
 
 pytestmark = pytest.mark.slow

@@ -15,11 +15,11 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.config import Settings
-from bot.dedupe import RedisDedupe
-from bot.limits import Rate, RedisRateLimiter
-from bot.models import ConversationState
-from bot.sessions.redis import RedisLink, RedisSessionStore
+from bot.core.models import ConversationState
+from bot.server.dedupe import RedisDedupe
+from bot.server.limits import Rate, RedisRateLimiter
+from bot.server.sessions.redis import RedisLink, RedisSessionStore
+from bot.server.settings import Settings
 from tests.ops.processes import RedisServer, start_server
 
 pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.slow]
@@ -75,7 +75,7 @@ async def test_rate_limits_and_dedupe_are_shared_between_processes(
 async def test_unreachable_redis_fails_fast_logs_once_and_recovers(
     redis_server: RedisServer, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.WARNING, logger="bot.sessions.redis")
+    caplog.set_level(logging.WARNING, logger="bot.server.sessions.redis")
     link = RedisLink(redis_server.url, timeout=0.3, retry_interval=0.2)
     store = RedisSessionStore(link, ttl_seconds=60)
     limiter, seen = RedisRateLimiter(link), RedisDedupe(link, namespace="slack", ttl_seconds=60)

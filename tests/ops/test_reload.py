@@ -14,11 +14,11 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.config import Settings
-from bot.models import Answer, ConversationState
-from bot.reload import Reloader
-from bot.service import ConversationService
-from bot.sessions import MemorySessionStore
+from bot.core.models import Answer, ConversationState
+from bot.server.conversation import ConversationService
+from bot.server.reload import Reloader
+from bot.server.sessions import MemorySessionStore
+from bot.server.settings import Settings
 from tests.fakes.bot import running_bot, settings
 from tests.fakes.engine import ScriptedEngine
 from tests.ops.processes import INTENTS, KNOWLEDGE, ROOT, start_server

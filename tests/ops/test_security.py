@@ -18,10 +18,10 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from bot.app import create_app
-from bot.loaders import LoadError, load_engine
-from bot.service import ConversationService
-from bot.sessions import MemorySessionStore
+from bot.loading.loaders import LoadError, load_engine
+from bot.server.app import create_app
+from bot.server.conversation import ConversationService
+from bot.server.sessions import MemorySessionStore
 from tests.fakes.bot import settings, slack_signature
 from tests.fakes.engine import ScriptedEngine
 from tests.fakes.platforms import FakeSlackApi
@@ -119,7 +119,7 @@ async def test_secrets_never_reach_the_logs(tmp_path: Path) -> None:
         await slack.close()
     assert code == 0
     log = server.log()
-    for expected in ('"logger": "bot.access"', "Redis unavailable", "Telegram unreachable"):
+    for expected in ('"logger": "bot.server.access"', "Redis unavailable", "Telegram unreachable"):
         assert expected in log
     assert len(slack.posted()) == 3 and len(slack.bodies("/hooks/T1-B1-x")) == 2
     for value in [*SECRETS.values(), REDIS_PASSWORD, "guess"]:
@@ -139,7 +139,7 @@ TRAVERSALS = [
     "/.%2e/.%2e/setup.py",
     "/knowledge/thesaurus.yaml",
     "/intents/smalltalk.yaml",
-    "/bot/config.py",
+    "/bot/server/settings.py",
     "/data/openapi.json/../../config.py",
     "/%00/etc/passwd",
 ]
@@ -217,7 +217,7 @@ def names_a_secret(name: str) -> bool:
 
 
 def test_secrets_are_never_compared_with_equality() -> None:
-    """Comparisons go through hmac.compare_digest (bot.channels.common.secrets_equal)."""
+    """Comparisons go through hmac.compare_digest (bot.server.auth.secrets_equal)."""
 
     def names(node: ast.AST) -> set[str]:
         found = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}

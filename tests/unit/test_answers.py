@@ -7,8 +7,8 @@ import json
 import pytest
 import yaml
 
-from bot.models import ConversationState
-from bot.verify import quote_problems
+from bot.core.models import ConversationState
+from bot.core.verify import quote_problems
 
 from .conftest import FIXTURES
 
@@ -146,7 +146,7 @@ def test_several_documents_pick_the_right_one(multi_engine):
 
 
 def test_answer_cache_gives_the_same_answers(engine):
-    from bot.engine import AnswerEngine
+    from bot.core.engine import AnswerEngine
 
     cached = AnswerEngine(engine.documents, engine.intents, engine.lexicon, cache_size=64)
     data = yaml.safe_load((FIXTURES / "eval" / "dev.yaml").read_text(encoding="utf-8"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.config import Settings, SettingsError
+from bot.server.settings import Settings, SettingsError
 
 
 def test_answer_cache_defaults_on_and_can_be_turned_off():

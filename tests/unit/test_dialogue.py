@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.models import ConversationState
+from bot.core.models import ConversationState
 
 
 def run(engine, messages):

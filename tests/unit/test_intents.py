@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.models import ConversationState
+from bot.core.models import ConversationState
 
 
 def ask(engine, text, state=None):
@@ -172,8 +172,8 @@ def test_a_verb_the_text_never_uses_is_answered_honestly(engine):
 def test_refusal_templates_fill_the_loaded_documents(engine):
     import re
 
-    from bot.engine import AnswerEngine
-    from bot.intents import Intent
+    from bot.core.engine import AnswerEngine
+    from bot.core.intents import Intent
 
     refusal = Intent(
         name="closed_topic",

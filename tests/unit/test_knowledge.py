@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.knowledge import DocumentError, parse_document
-from bot.text import clean
+from bot.core.parse import DocumentError, parse_document
+from bot.core.text import clean
 
 from .conftest import LAYOUT, RESOLUTIONS, ROOT
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.loaders import LoadError, load_all, load_engine
+from bot.loading.loaders import LoadError, load_all, load_engine
 
 from .conftest import LAYOUT, ROOT
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.evaluation import run_eval
-from bot.loaders import load_engine
+from bot.core.evaluation import run_eval
+from bot.loading.loaders import load_engine
 
 from .conftest import FIXTURES, RESOLUTIONS, ROOT
 

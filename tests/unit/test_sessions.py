@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.models import ConversationState
-from bot.sessions import MemorySessionStore
+from bot.core.models import ConversationState
+from bot.server.sessions import MemorySessionStore
 
 
 class Clock:

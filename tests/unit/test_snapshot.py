@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot import snapshot
-from bot.loaders import LoadError, load_engine
+from bot.loading import snapshot
+from bot.loading.loaders import LoadError, load_engine
 
 from .conftest import LAYOUT, ROOT
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.text import SUPERSCRIPT_DIGITS, clause_spans, clean, fold, strip_markup, words
+from bot.core.text import SUPERSCRIPT_DIGITS, clause_spans, clean, fold, strip_markup, words
 
 
 def reference_clean(raw: str) -> tuple[str, tuple[tuple[int, int], ...]]:

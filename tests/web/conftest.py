@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from bot.engine import AnswerEngine
-from bot.loaders import load_engine
+from bot.core.engine import AnswerEngine
+from bot.loading.loaders import load_engine
 from tests.fakes.bot import settings
 from tests.web.servers import (
     Sites,

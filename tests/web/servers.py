@@ -6,17 +6,17 @@ from __future__ import annotations
 import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from html import escape
 from typing import Any
 
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.app import create_app
-from bot.config import Settings
-from bot.service import ConversationService
-from bot.sessions import MemorySessionStore
+from bot.server.app import create_app
+from bot.server.conversation import ConversationService
+from bot.server.sessions import MemorySessionStore
+from bot.server.settings import Settings
 
 
 def listening_socket() -> socket.socket:
@@ -46,7 +46,7 @@ async def serving(app: web.Application, sock: socket.socket) -> AsyncIterator[st
 
 def bot_app(settings: Settings, engine: Any) -> tuple[web.Application, ConversationService]:
     service = ConversationService(engine, MemorySessionStore())
-    app = create_app(settings, service, telegram_interval=0.0)
+    app = create_app(replace(settings, telegram_send_interval_seconds=0.0), service)
     return app, service
 
 

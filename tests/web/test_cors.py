@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from bot.config import Settings
-from bot.service import ConversationService
-from bot.sessions import MemorySessionStore
+from bot.server.conversation import ConversationService
+from bot.server.sessions import MemorySessionStore
+from bot.server.settings import Settings
 from bot.web import setup_web
 from bot.web.cors import normalise_origins
 from tests.fakes.bot import settings
@@ -97,8 +97,8 @@ async def test_errors_carry_the_grant_so_the_widget_can_explain_them() -> None:
 
 def test_origins_are_normalised_as_browsers_send_them(caplog: pytest.LogCaptureFixture) -> None:
     given = ["https://A.example/", "https://a.example", "*", "a.example", "https://b.example/x"]
-    logger = logging.getLogger("bot.web")  # directly: other tests may stop propagation
-    with caplog.at_level(logging.WARNING, logger="bot.web"):
+    logger = logging.getLogger("bot.web.cors")  # directly: other tests may stop propagation
+    with caplog.at_level(logging.WARNING, logger="bot.web.cors"):
         logger.addHandler(caplog.handler)
         try:
             assert normalise_origins(given) == ("https://a.example", "*")

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.commands.export_faq import run_export_faq
-from bot.engine import AnswerEngine
-from bot.models import Answer, Citation, Quote
+from bot.cli.export_faq import run_export_faq
+from bot.core.engine import AnswerEngine
+from bot.core.models import Answer, Citation, Quote
 from bot.web.export import render_faq
 from bot.web.faq import FAQ_FILE, build_faq, load_faq
 from bot.web.faq_markdown import answer_markdown, md_text

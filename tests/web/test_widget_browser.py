@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from playwright.async_api import Route, expect
 
-from bot.engine import AnswerEngine
-from bot.models import Answer, Citation, Quote
+from bot.core.engine import AnswerEngine
+from bot.core.models import Answer, Citation, Quote
 from tests.fakes.engine import ScriptedEngine
 from tests.web.conftest import ARTIFACTS
 from tests.web.servers import Sites

@@ -1,0 +1,70 @@
+"""resbot ask: one question for a person or as JSON; --jsonl for a stream of requests."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any, TextIO
+
+from bot.cli.common import engine_or_exit
+from bot.core.engine import AnswerEngine
+from bot.core.models import ConversationState
+
+
+def run_ask(args: argparse.Namespace) -> int:
+    if not args.jsonl and not args.question:
+        print(
+            "resbot ask: give a question, or --jsonl to read requests from stdin", file=sys.stderr
+        )
+        return 2
+    engine = engine_or_exit(args)
+    if engine is None:
+        return 2
+    if args.jsonl:
+        return answer_stream(engine, sys.stdin, sys.stdout)
+    answer = engine.reply(" ".join(args.question)).answer
+    if args.json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        from bot.render.plain import render_plain
+
+        print(render_plain(answer))
+    return 0
+
+
+def answer_stream(engine: AnswerEngine, source: TextIO, sink: TextIO) -> int:
+    """One Answer per request line, in order, flushed; conversations kept per sender."""
+    states: dict[str, ConversationState] = {}
+    status = 0
+    for number, line in enumerate(source, start=1):
+        if not line.strip():
+            continue
+        request, error = parse_request(line)
+        if error:
+            status = 1
+            sink.write(json.dumps({"error": f"line {number}: {error}"}) + "\n")
+            sink.flush()
+            continue
+        sender, message = request
+        turn = engine.reply(message, states.get(sender))
+        states[sender] = turn.state
+        sink.write(json.dumps(turn.answer.to_dict(), ensure_ascii=False) + "\n")
+        sink.flush()
+    return status
+
+
+def parse_request(line: str) -> tuple[tuple[str, str], str]:
+    try:
+        data: Any = json.loads(line)
+    except json.JSONDecodeError as error:
+        return ("", ""), f"not JSON ({error.msg})"
+    if not isinstance(data, dict):
+        return ("", ""), "expected a JSON object"
+    message = data.get("message")
+    sender = data.get("sender", "default")
+    if not isinstance(message, str):
+        return ("", ""), '"message" must be a string'
+    if not isinstance(sender, str | int):
+        return ("", ""), '"sender" must be a string'
+    return (str(sender), message), ""

@@ -1,0 +1,28 @@
+"""resbot check: validate knowledge/ and intents/; every problem as file:line: message."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from bot.loading.loaders import load_all
+
+
+def run_check(args: argparse.Namespace) -> int:
+    loaded = load_all(args.knowledge, args.intents)
+    from bot.web.faq import faq_problems
+
+    loaded.problems += faq_problems(args.knowledge)
+    for problem in loaded.problems:
+        print(problem, file=sys.stderr)
+    if loaded.problems:
+        print(f"resbot check: {len(loaded.problems)} problem(s)", file=sys.stderr)
+        return 1
+    paragraphs = sum(len(d.paragraphs) for d in loaded.documents)
+    print(
+        f"ok: {len(loaded.documents)} document(s), {paragraphs} paragraphs and footnotes, "
+        f"{len(loaded.intents)} intents, {len(loaded.lexicon.synonyms)} synonym groups"
+    )
+    for document in loaded.documents:
+        print(f"  {document.symbol}: {document.title} ({document.source})")
+    return 0

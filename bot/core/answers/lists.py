@@ -1,0 +1,172 @@
+"""List questions: every paragraph with a lead verb ("what does it urge?"), every paragraph
+with lead words ("all the Recalling paragraphs"), every paragraph on a topic, and every
+document the resolution cites. Each listed paragraph is cited."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.core.answers.compose import Selection, quoted_answer, short_label, whole
+from bot.core.answers.topics import clause_selection
+from bot.core.index import ParagraphIndex
+from bot.core.models import Answer, Document, Paragraph, ParagraphKind
+from bot.core.text import Stemmer, words
+
+MAX_LISTED = 40
+
+
+def verb_stem(stemmer: Stemmer, verb: str) -> tuple[str, ...]:
+    """'calls upon' -> ('call', 'upon'); 'recalling' and 'recalls' share 'recal'."""
+    return tuple(stemmer.stem(w) for w in words(verb) if w not in {"its", "the"})
+
+
+def lead_matches(stemmer: Stemmer, paragraph: Paragraph, wanted: tuple[str, ...]) -> bool:
+    """Whether the lead words (ignoring also/further/again) contain the wanted verb stems."""
+    lead = [stemmer.stem(w) for w in words(paragraph.lead)]
+    core = [s for s in lead if s not in {"also", "further", "again", "onc", "strong"}]
+    if not wanted or not core:
+        return False
+    if len(wanted) == 1:
+        return core[0] == wanted[0] or (len(core) > 1 and wanted[0] in core[:2])
+    return all(s in core for s in wanted)
+
+
+def secondary_verb(
+    stemmer: Stemmer, paragraph: Paragraph, wanted: tuple[str, ...], operative_verbs: Sequence[str]
+) -> int:
+    """Offset of a later operative verb in the paragraph ("..., and encourages NGOs"), or -1."""
+    if paragraph.kind != "op" or not wanted:
+        return -1
+    text = paragraph.text
+    position = 0
+    lowered = text.lower()
+    while True:
+        found = lowered.find(" and ", position)
+        if found < 0:
+            return -1
+        after = words(text[found + 5 : found + 40])
+        skip = 1 if after and after[0] in {"also", "further", "again", "strongly"} else 0
+        if after[skip:] and stemmer.stem(after[skip]) == wanted[0]:
+            surface = after[skip]
+            if any(v.split()[0] == surface for v in operative_verbs):
+                return found + 5
+        position = found + 5
+
+
+def list_by_verb(
+    intent: str,
+    document: Document,
+    verb: str,
+    kinds: Sequence[ParagraphKind],
+    stemmer: Stemmer,
+    operative_verbs: Sequence[str],
+    suggestions: Sequence[str],
+) -> Answer | None:
+    wanted = verb_stem(stemmer, verb)
+    chosen: list[Selection] = []
+    for paragraph in document.paragraphs:
+        if paragraph.kind not in kinds:
+            continue
+        if lead_matches(stemmer, paragraph, wanted):
+            chosen.append(whole(paragraph))
+    for paragraph in document.paragraphs:
+        if paragraph.kind in kinds and all(s.paragraph.id != paragraph.id for s in chosen):
+            offset = secondary_verb(stemmer, paragraph, wanted, operative_verbs)
+            if offset >= 0:
+                chosen.append(Selection(paragraph, ((offset, len(paragraph.text)),)))
+    if not chosen:
+        return None
+    where = _where(kinds)
+    count = len(chosen)
+    lead = (
+        f"{document.symbol} uses “{verb}” in {count} {where}"
+        f"{'s' if count != 1 else ''}: " + ", ".join(short_label(s.paragraph) for s in chosen) + "."
+    )
+    return quoted_answer(
+        intent=intent,
+        confidence=1.0,
+        lead=lead,
+        document=document,
+        selections=chosen[:MAX_LISTED],
+        suggestions=suggestions,
+    )
+
+
+def list_by_topic(
+    intent: str,
+    document: Document,
+    document_index: int,
+    topic: str,
+    index: ParagraphIndex,
+    suggestions: Sequence[str],
+) -> Answer | None:
+    """Every paragraph that carries the topic's main terms (all of the rarer ones)."""
+    query = index.query(topic)
+    if query.is_empty:
+        return None
+    hits = index.search(
+        query, k=MAX_LISTED, documents=frozenset({document_index}), kind_boost={"fn": 0.0}
+    )
+    if not hits:
+        return None
+    best = hits[0].coverage
+    kept = [h for h in hits if h.coverage >= max(0.5, best * 0.75) and h.score > 0]
+    kept.sort(key=lambda h: _reading_order(document, h.paragraph))
+    selections = [clause_selection(index, h.entry, query) for h in kept]
+    labels = ", ".join(short_label(h.paragraph) for h in kept)
+    lead = (
+        f"{len(kept)} paragraph{'s' if len(kept) != 1 else ''} of {document.symbol} "
+        f"deal{'s' if len(kept) == 1 else ''} with {topic.strip(' ?.')}: {labels}."
+    )
+    return quoted_answer(
+        intent=intent,
+        confidence=min(1.0, best),
+        lead=lead,
+        document=document,
+        selections=selections,
+        suggestions=suggestions,
+    )
+
+
+def list_references(intent: str, document: Document, suggestions: Sequence[str]) -> Answer | None:
+    """Every UN document the resolution refers to, with the paragraphs that cite it."""
+    cited: dict[str, list[Paragraph]] = {}
+    for paragraph in document.paragraphs:
+        for reference in paragraph.references:
+            cited.setdefault(reference.symbol, []).append(paragraph)
+    if not cited:
+        return None
+    lines = [
+        f"- {symbol} (https://undocs.org/{symbol}): cited in "
+        + ", ".join(short_label(p) for p in paragraphs)
+        for symbol, paragraphs in cited.items()
+    ]
+    citing = list(dict.fromkeys(p.id for ps in cited.values() for p in ps))
+    order = {p.id: i for i, p in enumerate(document.paragraphs)}
+    citing.sort(key=lambda pid: order[pid])
+    selections = [whole(p) for p in document.paragraphs if p.id in citing]
+    lead = f"{document.symbol} refers to {len(cited)} documents:\n" + "\n".join(lines)
+    answer = quoted_answer(
+        intent=intent,
+        confidence=1.0,
+        lead=lead,
+        document=document,
+        selections=selections[:MAX_LISTED],
+        suggestions=suggestions,
+    )
+    return answer
+
+
+def _where(kinds: Sequence[ParagraphKind]) -> str:
+    if list(kinds) == ["pp"]:
+        return "preambular paragraph"
+    if list(kinds) == ["op"]:
+        return "operative paragraph"
+    return "paragraph"
+
+
+def _reading_order(document: Document, paragraph: Paragraph) -> int:
+    for position, item in enumerate(document.paragraphs):
+        if item.id == paragraph.id:
+            return position
+    return len(document.paragraphs)

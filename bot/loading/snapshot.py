@@ -1,0 +1,67 @@
+"""A saved engine: the parsed documents, intents and the built index, pickled under
+knowledge/.cache and keyed by a fingerprint of every input file, so a start with unchanged
+files skips parsing, validation and indexing. Any change to the content of a file, to the
+package or to Python makes a new key; stale snapshots are removed."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import sys
+import tempfile
+from pathlib import Path
+
+from bot.core.engine import AnswerEngine
+
+FORMAT = "resbot-engine-3"
+CACHE_DIR = ".cache"
+PREFIX = "engine-"
+
+
+def fingerprint(knowledge_dir: Path, intents_dir: Path) -> str:
+    """A key that changes whenever any input file or the code that reads it changes."""
+    digest = hashlib.sha256(f"{FORMAT}|{sys.version}".encode())
+    package = Path(__file__).resolve().parents[1]  # the whole bot package
+    for folder in (knowledge_dir, intents_dir, package):
+        for path in sorted(_files(folder)):
+            with path.open("rb") as handle:
+                content = hashlib.file_digest(handle, "sha256").hexdigest()
+            digest.update(f"{path.relative_to(folder)}|{content}\n".encode())
+    return digest.hexdigest()[:32]
+
+
+def read(knowledge_dir: Path, key: str) -> AnswerEngine | None:
+    path = knowledge_dir / CACHE_DIR / f"{PREFIX}{key}.pickle"
+    try:
+        with path.open("rb") as handle:
+            engine = pickle.load(handle)
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError):
+        return None
+    return engine if isinstance(engine, AnswerEngine) else None
+
+
+def write(knowledge_dir: Path, key: str, engine: AnswerEngine) -> bool:
+    """Save atomically; a folder we cannot write to just means no snapshot."""
+    folder = knowledge_dir / CACHE_DIR
+    try:
+        folder.mkdir(exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, delete=False, suffix=".tmp") as handle:
+            pickle.dump(engine, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(handle.name, folder / f"{PREFIX}{key}.pickle")
+    except OSError:
+        return False
+    for stale in folder.glob(f"{PREFIX}*.pickle"):
+        if stale.name != f"{PREFIX}{key}.pickle":
+            stale.unlink(missing_ok=True)
+    return True
+
+
+def _files(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    return [
+        p
+        for p in folder.rglob("*")
+        if p.is_file() and CACHE_DIR not in p.parts and "__pycache__" not in p.parts
+    ]

@@ -1,0 +1,56 @@
+"""`POST /admin/reload`: reload knowledge and intents. Registered only when RESBOT_ADMIN_TOKEN
+is set (otherwise 404); the bearer token is compared in constant time before anything else."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from bot.loading.loaders import LoadError
+from bot.server.auth import secrets_equal
+from bot.server.errors import RequestError
+from bot.server.metrics import Metrics
+from bot.server.reload import Reloader
+
+BEARER = "Bearer "
+
+
+class AdminReload:
+    def __init__(self, reloader: Reloader, token: str, metrics: Metrics) -> None:
+        self._reloader = reloader
+        self._token = token
+        self._metrics = metrics
+
+    async def handle(self, request: web.Request) -> web.Response:
+        self._authorize(request.headers.get("Authorization", ""))
+        try:
+            report = await self._reloader.reload()
+        except LoadError as error:
+            self._metrics.reloads.labels(outcome="invalid").inc()
+            return web.json_response(
+                {
+                    "error": "invalid knowledge or intents; still serving the previous ones",
+                    "problems": error.problems,
+                },
+                status=422,
+            )
+        self._metrics.reloads.labels(outcome="ok").inc()
+        return web.json_response(
+            {
+                "status": "reloaded",
+                "documents": report.documents,
+                "intents": report.intents,
+                "duration_ms": round(report.seconds * 1000, 1),
+            }
+        )
+
+    def _authorize(self, header: str) -> None:
+        given = header[len(BEARER) :] if header.startswith(BEARER) else ""
+        # Compare even when the header is missing or malformed: same work either way.
+        if not secrets_equal(given, self._token) or not given:
+            raise RequestError(
+                401, "missing or invalid bearer token", headers={"WWW-Authenticate": "Bearer"}
+            )
+
+
+def register(app: web.Application, reloader: Reloader, *, token: str, metrics: Metrics) -> None:
+    app.router.add_post("/admin/reload", AdminReload(reloader, token, metrics).handle)

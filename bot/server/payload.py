@@ -1,0 +1,70 @@
+"""Request bodies: a JSON object, and the `{"sender", "message"}` request, checked at the edge."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from bot.server.errors import RequestError
+
+MAX_SENDER_CHARS = 256
+# White space as Python's str.isspace() has it, plus U+FEFF (white space to JSON Schema's
+# regular expressions): the OpenAPI patterns for sender and message exclude exactly these,
+# so the description and the parser agree on what is blank.
+WHITE_SPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680"
+    + "".join(map(chr, range(0x2000, 0x200B)))
+    + "\u2028\u2029\u202f\u205f\u3000\ufeff"
+)
+
+
+def parse_json_object(body: bytes) -> dict[str, Any]:
+    """The request body as a JSON object, or a RequestError saying what is wrong with it."""
+    if not body.strip():
+        raise RequestError(400, "request body is empty; expected a JSON object")
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError):
+        raise RequestError(400, "request body is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise RequestError(400, f"request body must be a JSON object, not {_json_type(data)}")
+    return data
+
+
+def _json_type(value: object) -> str:
+    names = {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}
+    return names.get(type(value), "a number")
+
+
+@dataclass(frozen=True, slots=True)
+class AskRequest:
+    """`{"sender": "...", "message": "..."}`, checked."""
+
+    sender: str
+    message: str
+
+
+def parse_ask_request(data: Mapping[str, Any]) -> AskRequest:
+    """Sender and message: present, strings, not blank; lengths count every character sent
+    (as the OpenAPI maxLength does). The sender is trimmed; the message goes as sent (the
+    engine folds white space) and its length is checked by ChannelContext.ask (a 422, like
+    every channel's)."""
+    sender = _text_field(data, "sender")
+    if len(sender) > MAX_SENDER_CHARS:
+        raise RequestError(
+            400, f"field 'sender' is too long ({len(sender)} > {MAX_SENDER_CHARS} characters)"
+        )
+    return AskRequest(sender=sender.strip(WHITE_SPACE), message=_text_field(data, "message"))
+
+
+def _text_field(data: Mapping[str, Any], key: str) -> str:
+    if key not in data:
+        raise RequestError(400, f"missing field '{key}'")
+    value = data[key]
+    if not isinstance(value, str):
+        raise RequestError(400, f"field '{key}' must be a string, not {_json_type(value)}")
+    if not value.strip(WHITE_SPACE):
+        raise RequestError(400, f"field '{key}' is empty")
+    return value

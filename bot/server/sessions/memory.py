@@ -1,0 +1,52 @@
+"""In-memory sessions with a time-to-live and a size bound (least recently used goes first)."""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any
+
+from bot.core.models import ConversationState
+
+
+class MemorySessionStore:
+    """Per-process store; each worker process has its own."""
+
+    def __init__(
+        self,
+        *,
+        ttl_seconds: float = 3600.0,
+        max_sessions: int = 10_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._ttl = ttl_seconds
+        self._max = max_sessions
+        self._clock = clock
+        self._items: OrderedDict[str, tuple[float, ConversationState]] = OrderedDict()
+
+    async def load(self, sender: str) -> ConversationState | None:
+        entry = self._items.get(sender)
+        if entry is None:
+            return None
+        expires, state = entry
+        if expires <= self._clock():
+            del self._items[sender]
+            return None
+        self._items.move_to_end(sender)
+        return state
+
+    async def save(self, sender: str, state: ConversationState) -> None:
+        self._items[sender] = (self._clock() + self._ttl, state)
+        self._items.move_to_end(sender)
+        while len(self._items) > self._max:
+            self._items.popitem(last=False)
+
+    async def delete(self, sender: str) -> None:
+        self._items.pop(sender, None)
+
+    async def close(self) -> None:
+        self._items.clear()
+
+    def status(self) -> dict[str, Any]:
+        return {"backend": "memory", "ok": True, "sessions": len(self._items)}
