@@ -31,7 +31,6 @@ log = logging.getLogger(__name__)
 CHANNEL = "telegram"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 DEDUPE_TTL_SECONDS = 24 * 3600.0
-SEND_INTERVAL_SECONDS = 1.0
 _TAG = re.compile(r"<[^>]*>")
 
 

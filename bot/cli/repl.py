@@ -13,7 +13,7 @@ from typing import TextIO
 
 from bot.cli.common import engine_or_exit
 from bot.core.engine import AnswerEngine
-from bot.core.models import Answer, ConversationState
+from bot.core.models import Answer, ConversationState, Turn
 
 HISTORY_FILE = Path.home() / ".resbot_history"
 HELP = """Commands:
@@ -66,7 +66,7 @@ class ReplSession:
         turn = self.engine.reply(text, self.state)
         self.state = turn.state
         self.last = turn.answer
-        self.last_debug = self._describe_debug(turn.answer)
+        self.last_debug = self._describe_debug(turn)
         if self.as_json:
             return json.dumps(turn.answer.to_dict(), ensure_ascii=False, indent=2)
         from bot.render.plain import render_plain
@@ -89,12 +89,13 @@ class ReplSession:
             return self.last_debug or "(no answer yet)"
         return f"unknown command {command}; /help lists them"
 
-    def _describe_debug(self, answer: Answer) -> str:
+    def _describe_debug(self, turn: Turn) -> str:
+        answer = turn.answer
         lines = [
             f"intent: {answer.intent}  confidence: {answer.confidence:.3f}  "
             f"fallback: {answer.fallback}"
         ]
-        debug = self.engine.last_debug
+        debug = turn.debug
         if debug is not None:
             lines.append("top candidates (score, coverage):")
             lines += [f"  {name}  {score:.3f}  {cov:.2f}" for name, score, cov in debug.candidates]

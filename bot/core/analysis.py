@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+from bot.core.cache import BoundedCache
 from bot.core.lexicon import Lexicon
 from bot.core.text import Stemmer, words
 
@@ -154,6 +155,9 @@ class Analyzer:
         return QueryTerm(surface, tuple(alternatives))
 
 
+CORRECTIONS = 50_000  # typo corrections remembered
+
+
 @dataclass
 class Vocabulary:
     """The words of the corpus (plus lexicon words), for typo correction with rapidfuzz."""
@@ -161,7 +165,7 @@ class Vocabulary:
     known: set[str]
     choices: list[str]
     stems: frozenset[str] = frozenset()
-    _cache: dict[str, str] = field(default_factory=dict)
+    _cache: BoundedCache[str, str] = field(default_factory=lambda: BoundedCache(CORRECTIONS))
 
     @classmethod
     def build(cls, corpus_words: Iterable[str], lexicon: Lexicon) -> Vocabulary:
@@ -197,6 +201,5 @@ class Vocabulary:
             candidate, distance = str(ranked[0][0]), ranked[0][1]
             if candidate[0] == word[0] or (distance <= 1 and len(word) > 5):
                 result = candidate
-        if len(self._cache) < 50_000:
-            self._cache[word] = result
+        self._cache.put(word, result)
         return result

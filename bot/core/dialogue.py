@@ -11,7 +11,7 @@ from bot.core.answers.compose import short_label
 from bot.core.answers.facts import document_fields, fill, template_fields
 from bot.core.index import Hit
 from bot.core.intents import Intent, ordinal_value
-from bot.core.models import Answer, ConversationState, Document, Paragraph, ParagraphKind
+from bot.core.models import Answer, ConversationState, Document, Paragraph
 from bot.core.text import fold
 
 AMBIGUITY_RATIO = 0.92
@@ -107,11 +107,10 @@ def resolve_choice(
 
 def next_state(state: ConversationState, answer: Answer, text: str) -> ConversationState:
     """Remember the primary citation (document and paragraph) and any pending choice."""
-    turns = state.turns + 1
     if answer.choices:
-        return replace(state, pending_question=text, pending_choices=answer.choices, turns=turns)
+        return replace(state, pending_question=text, pending_choices=answer.choices)
     if not answer.citations:
-        return replace(state, last_question=text, turns=turns)
+        return replace(state, last_question=text)
     primary = answer.citations[0]
     paragraph = primary.paragraph if primary.paragraph != "meta" else state.paragraph
     if primary.document != state.document and primary.paragraph == "meta":
@@ -120,9 +119,7 @@ def next_state(state: ConversationState, answer: Answer, text: str) -> Conversat
         state,
         document=primary.document,
         paragraph=paragraph,
-        cited=tuple(c.paragraph for c in answer.citations[:20]),
         last_question=text,
-        turns=turns,
     )
 
 
@@ -173,18 +170,6 @@ def topic_lead(document: Document, paragraph: Paragraph) -> str:
         to = f" to {cited}" if cited else ""
         return f"Footnote {paragraph.number}{to} of {document.symbol} gives the source:"
     return f"{document.symbol}, {short_label(paragraph)}:"
-
-
-def kinds_in(text: str) -> list[ParagraphKind]:
-    """The parts of a resolution a list question asks about ("in the preamble")."""
-    folded = fold(text)
-    if re.search(r"\bpreamb", folded):
-        return ["pp"]
-    if re.search(r"\boperative\b", folded):
-        return ["op"]
-    if re.search(r"\bannex|\bdeclaration\b", folded):
-        return ["ax"]
-    return ["pp", "op", "ax"]
 
 
 def suggestions_for(document: Document | None, help_intent: Intent | None) -> tuple[str, ...]:

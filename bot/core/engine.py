@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import random
 import re
-from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 from bot.core import dialogue
 from bot.core.answers import facts
@@ -26,33 +26,53 @@ from bot.core.answers.topics import (
     companions,
     retrieve,
 )
-from bot.core.index import Analyzer, Hit, ParagraphIndex, Query
-from bot.core.intents import Intent, IntentClassifier, IntentMatch
+from bot.core.cache import BoundedCache
+from bot.core.debug import Debug
+from bot.core.index import Analyzer, ParagraphIndex
+from bot.core.intents import Action, Intent, IntentClassifier, IntentMatch
+from bot.core.kinds import kind_of, kinds_in
 from bot.core.lexicon import Lexicon
-from bot.core.models import Answer, ConversationState, Document, ParagraphKind, Turn
+from bot.core.models import Answer, ConversationState, Document, Paragraph, Turn
 
 MAX_MESSAGE_CHARS = 2000
 STAY_THRESHOLD = 0.5
 MAX_CHOICES = 8
 
 
+class Ask(NamedTuple):
+    """One message as routed: its text (without a resolution's name when it picked one), the
+    sender's state, and the resolution it is scoped to."""
+
+    text: str
+    state: ConversationState
+    scope: dialogue.Scope
+
+
 @dataclass(frozen=True, slots=True)
-class Debug:
-    """What /debug shows for the last answer."""
+class Composed:
+    """A handler's result: the answer and, for retrieval, how it was found."""
 
-    intent: str
-    how: str
-    candidates: tuple[tuple[str, float, float], ...]
-    terms: tuple[str, ...]
-    corrections: tuple[str, ...]
-    top: Hit | None = None
-    query: Query | None = None
+    answer: Answer
+    debug: Debug | None = None
 
-    def matched(self, index: ParagraphIndex) -> tuple[str, ...]:
-        """The query terms the best paragraph matched (worked out only when asked)."""
-        if self.top is None or self.query is None:
-            return ()
-        return index.matched(self.top, self.query)
+
+Handler = Callable[["AnswerEngine", Ask, IntentMatch], Composed]
+DocumentHandler = Callable[["AnswerEngine", Ask, IntentMatch, Document], Composed]
+
+
+def needs_document(handler: DocumentHandler) -> Handler:
+    """A handler that needs one resolution: asks which one when that is not clear."""
+
+    def handle(engine: AnswerEngine, ask: Ask, match: IntentMatch) -> Composed:
+        document = engine._current(ask.state, ask.scope)
+        if document is None:
+            return Composed(engine._ask_which(ask.text, match.intent.name, ask.state))
+        return handler(engine, ask, match, document)
+
+    return handle
+
+
+CacheKey = tuple[str, int | None, str, str]
 
 
 class AnswerEngine:
@@ -77,18 +97,11 @@ class AnswerEngine:
         self._symbols = {d.symbol: i for i, d in enumerate(self.documents)}
         stem = self.analyzer.stemmer.stem
         self._verb_stems = frozenset(stem(v.split()[0]) for v in lexicon.operative_verbs)
-        self.last_debug: Debug | None = None
-        self._cache = AnswerCache(cache_size)
+        self._cache: BoundedCache[CacheKey, Composed] = BoundedCache(cache_size)
 
     def set_cache_size(self, size: int) -> None:
         """Answers kept for repeated messages (0: none); the cache is not part of a snapshot."""
-        self._cache = AnswerCache(size)
-
-    def __getstate__(self) -> dict[str, object]:
-        state = dict(self.__dict__)
-        state["last_debug"] = None
-        state["_cache"] = AnswerCache(0)
-        return state
+        self._cache = BoundedCache(size)
 
     @property
     def intent_names(self) -> tuple[str, ...]:
@@ -113,60 +126,50 @@ class AnswerEngine:
         if scope.explicit and scope.document is not None:
             routed = dialogue.without_mention(text, self.documents[scope.document])
         key = (routed, scope.document, state.document, state.paragraph)
-        cached = self._cache.get(key)
-        if cached is None:
-            cached = self._answer(routed, state, scope)
-            self._cache.put(key, cached)
-        else:
-            self.last_debug = None
-        return Turn(cached, dialogue.next_state(state, cached, text))
+        composed = self._cache.get(key)
+        if composed is None:
+            composed = self._answer(Ask(routed, state, scope))
+            self._cache.put(key, composed)
+        answer = composed.answer
+        return Turn(answer, dialogue.next_state(state, answer, text), composed.debug)
 
     # -- routing -------------------------------------------------------------------------
-    def _answer(self, text: str, state: ConversationState, scope: dialogue.Scope) -> Answer:
-        match = self.classifier.classify(text)
-        self.last_debug = None
+    def _answer(self, ask: Ask) -> Composed:
+        match = self.classifier.classify(ask.text)
         if match is None:
-            return self._topic(text, state, scope, "topic")
-        action = match.intent.action
-        if action == "template":
-            return self._template(match, state, scope)
-        if action in {"fallback", "unsupported"}:
-            return self._refuse(match, state, scope)
-        if action == "retrieve":
-            return self._topic(text, state, scope, match.intent.name)
-        if action == "followup":
-            return self._followup(text, match, state, scope)
-        document = self._current(state, scope)
-        if document is None:
-            return self._ask_which(text, match.intent.name, state)
-        if action == "metadata":
-            template = random_choice(match.intent.responses, text)
-            return facts.metadata_answer(
-                match.intent.name, document, template, self._suggestions(document)
-            )
-        if action == "overview":
-            return facts.overview_answer(match.intent.name, document, self._suggestions(document))
-        if action == "lookup":
-            kind: ParagraphKind = _kind(match.intent.kind or "op")
-            answer = facts.lookup_answer(
-                match.intent.name, document, match.slots, kind, self._suggestions(document)
-            )
-            return answer or self._topic(text, state, scope, "topic")
-        if action == "list":
-            listed = self._list(text, match, document)
-            return listed or self._topic(text, state, scope, "topic")
-        return self._topic(text, state, scope, "topic")
+            return self._topic(ask, "topic")
+        return HANDLERS[match.intent.action](self, ask, match)
+
+    def _retrieve(self, ask: Ask, match: IntentMatch) -> Composed:
+        return self._topic(ask, match.intent.name)
+
+    @needs_document
+    def _metadata(self, ask: Ask, match: IntentMatch, document: Document) -> Composed:
+        template = random_choice(match.intent.responses, ask.text)
+        suggestions = self._suggestions(document)
+        return Composed(facts.metadata_answer(match.intent.name, document, template, suggestions))
+
+    @needs_document
+    def _overview(self, ask: Ask, match: IntentMatch, document: Document) -> Composed:
+        suggestions = self._suggestions(document)
+        return Composed(facts.overview_answer(match.intent.name, document, suggestions))
+
+    @needs_document
+    def _lookup(self, ask: Ask, match: IntentMatch, document: Document) -> Composed:
+        kind = kind_of(match.intent.kind or "op", "op")
+        answer = facts.lookup_answer(
+            match.intent.name, document, match.slots, kind, self._suggestions(document)
+        )
+        return Composed(answer) if answer else self._topic(ask, "topic")
 
     # -- topic retrieval -----------------------------------------------------------------
-    def _topic(
-        self, text: str, state: ConversationState, scope: dialogue.Scope, intent: str
-    ) -> Answer:
+    def _topic(self, ask: Ask, intent: str) -> Composed:
+        text, state, scope = ask
         focus = dialogue.focus_of(text, state, self.documents, self._doc_index)
         retrieved = self._retrieve_in_context(text, state, scope, focus)
         hits = retrieved.hits
-        self.last_debug = Debug(
+        debug = Debug(
             intent,
-            "retrieval",
             tuple(
                 (
                     f"{self.documents[h.entry.document].symbol} {h.paragraph.id}",
@@ -180,6 +183,10 @@ class AnswerEngine:
             hits[0] if hits else None,
             retrieved.query,
         )
+        return Composed(self._topic_answer(ask, intent, retrieved), debug)
+
+    def _topic_answer(self, ask: Ask, intent: str, retrieved: Retrieved) -> Answer:
+        text, state, scope = ask
         absent = absent_verbs(self.index, retrieved.query, self._verb_stems)
         if absent:
             return self._verb_not_used(absent[0], state, scope)
@@ -250,9 +257,14 @@ class AnswerEngine:
         return self._fallback("verb_not_used", text, state)
 
     # -- lists ---------------------------------------------------------------------------
-    def _list(self, text: str, match: IntentMatch, document: Document) -> Answer | None:
+    @needs_document
+    def _list(self, ask: Ask, match: IntentMatch, document: Document) -> Composed:
+        listed = self._listed(ask.text, match, document)
+        return Composed(listed) if listed else self._topic(ask, "topic")
+
+    def _listed(self, text: str, match: IntentMatch, document: Document) -> Answer | None:
         by = match.intent.by
-        kinds = dialogue.kinds_in(text)
+        kinds = kinds_in(text)
         suggestions = self._suggestions(document)
         name = match.intent.name
         if by == "references":
@@ -279,20 +291,22 @@ class AnswerEngine:
         return None
 
     # -- follow-ups ----------------------------------------------------------------------
-    def _followup(
-        self, text: str, match: IntentMatch, state: ConversationState, scope: dialogue.Scope
-    ) -> Answer:
-        name = match.intent.name
-        document = self._current(state, scope)
-        current = document.get(state.paragraph) if document and state.paragraph else None
+    def _followup(self, ask: Ask, match: IntentMatch) -> Composed:
+        document = self._current(ask.state, ask.scope)
+        current = document.get(ask.state.paragraph) if document and ask.state.paragraph else None
+        topic, by = match.slots.get("topic"), match.intent.by
+        if topic and (by == "topic" or (by == "more" and current is None)):
+            scope = ask.scope
+            if document is not None and current is not None:  # stay in the resolution discussed
+                scope = dialogue.Scope(self._doc_index(document.symbol), False)
+            return self._topic(Ask(topic, ask.state, scope), "topic")
         if document is None or current is None:
-            if match.intent.by in {"more", "topic"} and match.slots.get("topic"):
-                return self._topic(match.slots["topic"], state, scope, "topic")
-            return self._fallback(
-                name,
-                "We have not looked at a paragraph yet, so I cannot tell which one you mean.",
-                state,
-            )
+            text = "We have not looked at a paragraph yet, so I cannot tell which one you mean."
+            return Composed(self._fallback(match.intent.name, text, ask.state))
+        return Composed(self._navigate(match, document, current))
+
+    def _navigate(self, match: IntentMatch, document: Document, current: Paragraph) -> Answer:
+        name = match.intent.name
         suggestions = self._suggestions(document)
         by = match.intent.by
         if by in {"next", "previous"}:
@@ -316,13 +330,6 @@ class AnswerEngine:
                 selections=[whole(current)],
                 suggestions=suggestions,
             )
-        if by == "topic" and match.slots.get("topic"):
-            return self._topic(
-                match.slots["topic"],
-                state,
-                dialogue.Scope(self._doc_index(document.symbol), False),
-                "topic",
-            )
         return facts.paragraph_answer(
             name,
             document,
@@ -332,18 +339,16 @@ class AnswerEngine:
         )
 
     # -- small talk, refusals, fallbacks ---------------------------------------------------
-    def _template(
-        self, match: IntentMatch, state: ConversationState, scope: dialogue.Scope
-    ) -> Answer:
-        text, document = self._response(match, state, scope)
+    def _template(self, ask: Ask, match: IntentMatch) -> Composed:
+        text, document = self._response(match, ask.state, ask.scope)
         suggestions = self._suggestions(document) if document else ()
-        return plain_answer(match.intent.name, text, confidence=1.0, suggestions=suggestions)
+        return Composed(
+            plain_answer(match.intent.name, text, confidence=1.0, suggestions=suggestions)
+        )
 
-    def _refuse(
-        self, match: IntentMatch, state: ConversationState, scope: dialogue.Scope
-    ) -> Answer:
-        text, document = self._response(match, state, scope)
-        return fallback_answer(match.intent.name, text, self._suggestions(document))
+    def _refuse(self, ask: Ask, match: IntentMatch) -> Composed:
+        text, document = self._response(match, ask.state, ask.scope)
+        return Composed(fallback_answer(match.intent.name, text, self._suggestions(document)))
 
     def _response(
         self, match: IntentMatch, state: ConversationState, scope: dialogue.Scope
@@ -407,35 +412,18 @@ class AnswerEngine:
         return self.documents[0] if len(self.documents) == 1 else None
 
 
-CacheKey = tuple[str, int | None, str, str]
-
-
-class AnswerCache:
-    """Answers by message and the context they depend on, least recently used first out.
-    The engine is deterministic, so a cached Answer is the Answer; size 0 turns it off."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._items: OrderedDict[CacheKey, Answer] = OrderedDict()
-
-    def get(self, key: CacheKey) -> Answer | None:
-        if not self.size:
-            return None
-        found = self._items.get(key)
-        if found is not None:
-            self._items.move_to_end(key)
-        return found
-
-    def put(self, key: CacheKey, answer: Answer) -> None:
-        if not self.size:
-            return
-        self._items[key] = answer
-        if len(self._items) > self.size:
-            self._items.popitem(last=False)
-
-
-def _kind(value: str) -> ParagraphKind:
-    return facts.kind_of(value, "op")
+# What each intent action does: one handler per action (intents.Action lists them).
+HANDLERS: dict[Action, Handler] = {
+    "template": AnswerEngine._template,
+    "fallback": AnswerEngine._refuse,
+    "unsupported": AnswerEngine._refuse,
+    "retrieve": AnswerEngine._retrieve,
+    "followup": AnswerEngine._followup,
+    "metadata": AnswerEngine._metadata,
+    "overview": AnswerEngine._overview,
+    "lookup": AnswerEngine._lookup,
+    "list": AnswerEngine._list,
+}
 
 
 def random_choice(options: Sequence[str], seed_text: str) -> str:

@@ -20,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bot.core.analysis import Alternative, Analyzer, Query, QueryTerm, Vocabulary
+from bot.core.cache import BoundedCache
 from bot.core.models import Document, Paragraph
 from bot.core.text import clause_spans, words
 
@@ -42,6 +43,8 @@ SCATTERED_PHRASE = 0.5
 ANCHOR_WORDS = 40
 UNKNOWN_WEIGHT = 1.0
 KIND_CODES = {"pp": 0, "op": 1, "ax": 2, "fn": 3}
+# (stems, weight, cap) of a query alternative: the key of its memoised postings.
+AlternativeKey = tuple[tuple[str, ...], float, float | None]
 CLAUSE_CACHE = 4096
 MEMO_ENTRIES = 4096
 RANK_FLOOR = 0.6
@@ -130,16 +133,11 @@ class ParagraphIndex:
         self.vocabulary = Vocabulary.build(builder.words, analyzer.lexicon)
         # A word whose stem the corpus knows ("encouraged" for "Encourages") needs no fixing.
         self.vocabulary.stems = frozenset(self.idf)
-        self._clauses: dict[int, list[tuple[tuple[int, int], frozenset[str]]]] = {}
-        self._memo: dict[tuple[tuple[str, ...], float, float | None], tuple[Ints, Floats] | None]
-        self._memo = {}
-        self._weights: dict[QueryTerm, float] = {}
-
-    def __getstate__(self) -> dict[str, object]:
-        """Snapshots keep the index, not what queries happened to memoise."""
-        state = dict(self.__dict__)
-        state.update(_clauses={}, _memo={}, _weights={})
-        return state
+        self._clauses: BoundedCache[int, list[tuple[tuple[int, int], frozenset[str]]]]
+        self._clauses = BoundedCache(CLAUSE_CACHE)
+        self._memo: BoundedCache[AlternativeKey, tuple[Ints, Floats] | None]
+        self._memo = BoundedCache(MEMO_ENTRIES)
+        self._weights: BoundedCache[QueryTerm, float] = BoundedCache(MEMO_ENTRIES)
 
     # -- building ----------------------------------------------------------------------------
     def _add(
@@ -204,15 +202,13 @@ class ParagraphIndex:
 
     def term_weight(self, term: QueryTerm) -> float:
         """How much a term matters: the idf of its best-known alternative."""
-        found = self._weights.get(term)
-        if found is None:
-            found = 0.0
-            for alternative in term.alternatives:
-                idfs = [self.idf.get(s, UNKNOWN_WEIGHT * self.max_idf) for s in alternative.stems]
-                found = max(found, (sum(idfs) / len(idfs)) * alternative.weight)
-            if len(self._weights) >= MEMO_ENTRIES:
-                self._weights.clear()
-            self._weights[term] = found
+        return self._weights.get_or_compute(term, self._term_weight)
+
+    def _term_weight(self, term: QueryTerm) -> float:
+        found = 0.0
+        for alternative in term.alternatives:
+            idfs = [self.idf.get(s, UNKNOWN_WEIGHT * self.max_idf) for s in alternative.stems]
+            found = max(found, (sum(idfs) / len(idfs)) * alternative.weight)
         return found
 
     def search(
@@ -301,9 +297,7 @@ class ParagraphIndex:
             return self._memo[key]
         found = self._compute_alternative(alternative, cap)
         if found is None or len(found[0]) <= MEMO_MAX_IDS:
-            if len(self._memo) >= MEMO_ENTRIES:
-                self._memo.clear()
-            self._memo[key] = found
+            self._memo.put(key, found)
         return found
 
     def _compute_alternative(
@@ -376,9 +370,7 @@ class ParagraphIndex:
                 (span, frozenset(self.analyzer.text_stems(text[span[0] : span[1]])))
                 for span in clause_spans(text)
             ]
-            if len(self._clauses) >= CLAUSE_CACHE:
-                self._clauses.clear()
-            self._clauses[key] = cached
+            self._clauses.put(key, cached)
         return cached
 
 

@@ -5,20 +5,16 @@ Nothing here does I/O; the shapes of `Answer.to_dict()` follow docs/CONTRACT.md 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import quote
+
+if TYPE_CHECKING:
+    from bot.core.debug import Debug
 
 ParagraphKind = Literal["pp", "op", "fn", "ax"]
 
 UNDOCS = "https://undocs.org/"
-
-KIND_LABELS: dict[str, str] = {
-    "pp": "preambular paragraph",
-    "op": "operative paragraph",
-    "fn": "footnote",
-    "ax": "annex, paragraph",
-}
 
 
 def undocs_url(symbol: str) -> str:
@@ -170,23 +166,17 @@ class ConversationState:
 
     document: str = ""
     paragraph: str = ""
-    cited: tuple[str, ...] = ()
     last_question: str = ""
     pending_question: str = ""
     pending_choices: tuple[str, ...] = ()
-    turns: int = 0
-    extra: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "document": self.document,
             "paragraph": self.paragraph,
-            "cited": list(self.cited),
             "last_question": self.last_question,
             "pending_question": self.pending_question,
             "pending_choices": list(self.pending_choices),
-            "turns": self.turns,
-            "extra": dict(self.extra),
         }
 
     @classmethod
@@ -199,25 +189,20 @@ class ConversationState:
             value = data.get(key, [])
             return tuple(v for v in value if isinstance(v, str)) if isinstance(value, list) else ()
 
-        turns = data.get("turns", 0)
-        extra = data.get("extra", {})
         return cls(
             document=text("document"),
             paragraph=text("paragraph"),
-            cited=strings("cited"),
             last_question=text("last_question"),
             pending_question=text("pending_question"),
             pending_choices=strings("pending_choices"),
-            turns=turns if isinstance(turns, int) else 0,
-            extra={k: v for k, v in extra.items() if isinstance(v, str)}
-            if isinstance(extra, dict)
-            else {},
         )
 
 
 @dataclass(frozen=True, slots=True)
 class Turn:
-    """The engine's result for one message: the Answer and the sender's next state."""
+    """The engine's result for one message: the Answer, the sender's next state, and how the
+    answer was found (for /debug; None when an intent's pattern or example answered)."""
 
     answer: Answer
     state: ConversationState
+    debug: Debug | None = None

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from bot.core.kinds import LEAD_ADVERBS
 from bot.core.models import Document, Paragraph, ParagraphKind, Reference, undocs_url
 from bot.core.text import SUPERSCRIPT_DIGITS, clean, strip_markup, superscript_value
 
@@ -78,15 +79,10 @@ _MENTIONED_RESOLUTION = re.compile(
 
 # Adverbs and phrases that belong to the lead words of a paragraph ("Recalling also",
 # "Noting with satisfaction", "Seriously concerned", "Once again urges").
-_LEAD_PREFIXES = {
-    "also",
-    "further",
-    "again",
-    "once",
+_LEAD_PREFIXES = LEAD_ADVERBS | {
     "deeply",
     "seriously",
     "gravely",
-    "strongly",
     "firmly",
     "fully",
     "profoundly",
@@ -164,7 +160,7 @@ def lead_words(text: str) -> str:
     tail = " ".join(rest).lower()
     for suffix in _LEAD_SUFFIXES:
         opens = tail.startswith(suffix + " ") or tail.startswith(suffix + ",")
-        fits = lead[0].lower() in _HEADS_WITH_PHRASES or suffix in {"also", "further", "again"}
+        fits = lead[0].lower() in _HEADS_WITH_PHRASES or suffix in LEAD_ADVERBS
         if opens and fits:
             lead.extend(words[len(lead) : len(lead) + len(suffix.split())])
             break

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 import snowballstemmer
 
+from bot.core.cache import BoundedCache
+
 SUPERSCRIPT_DIGITS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
 _SUPERSCRIPT_VALUE = {ch: i for i, ch in enumerate(SUPERSCRIPT_DIGITS)}
 _LINK = re.compile(r"\[([^\[\]\n]*)\]\([^)\s]*\)")
@@ -96,29 +98,30 @@ def words(text: str) -> list[str]:
     return _WORD.findall(fold(text))
 
 
+STEM_CACHE = 200_000
+
+
 class Stemmer:
     """Snowball English stems (PyStemmer's C implementation when installed), memoised per
     instance; picklable (the stemmer itself is made again after unpickling)."""
 
     def __init__(self) -> None:
         self._stemmer = snowballstemmer.stemmer("english")
-        self._cache: dict[str, str] = {}
+        self._cache: BoundedCache[str, str] = BoundedCache(STEM_CACHE)
 
     def __getstate__(self) -> dict[str, object]:
-        return {"_cache": self._cache}
+        return {"language": "english"}  # not empty: pickle skips __setstate__ for a falsy state
 
     def __setstate__(self, state: dict[str, object]) -> None:
         self._stemmer = snowballstemmer.stemmer("english")
-        cache = state.get("_cache")
-        self._cache = cache if isinstance(cache, dict) else {}
+        self._cache = BoundedCache(STEM_CACHE)
 
     def stem(self, word: str) -> str:
         cached = self._cache.get(word)
         if cached is None:
             keep = "/" in word or word.isdigit()
             cached = word if keep else str(self._stemmer.stemWord(word))
-            if len(self._cache) < 200_000:
-                self._cache[word] = cached
+            self._cache.put(word, cached)
         return cached
 
     def stems(self, items: Iterable[str]) -> list[str]:

@@ -31,6 +31,3 @@ class ConversationService:
         turn = engine.reply(message, state)
         await self._store.save(sender, turn.state)
         return turn.answer
-
-    async def reset(self, sender: str) -> None:
-        await self._store.delete(sender)

@@ -36,7 +36,7 @@ async def link(redis_server: RedisServer) -> AsyncIterator[RedisLink]:
 
 async def test_sessions_round_trip_as_json_with_a_ttl(link: RedisLink) -> None:
     store = RedisSessionStore(link, ttl_seconds=120)
-    state = ConversationState(document="A/RES/71/194", paragraph="op3", cited=("op3",), turns=2)
+    state = ConversationState(document="A/RES/71/194", paragraph="op3", last_question="and op3?")
     assert await store.load("ann") is None
     await store.save("ann", state)
     assert await store.load("ann") == state

@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.core.models import KIND_LABELS, Answer, Citation, Document, Paragraph, Quote
+from bot.core.kinds import KIND_LABELS
+from bot.core.models import Answer, Citation, Document, Paragraph, Quote
 
 WHOLE_PARAGRAPH_CHARS = 300
 ELLIPSIS = " … "

@@ -8,6 +8,7 @@ from string import Formatter
 
 from bot.core.answers.compose import cite, plain_answer, quoted_answer, short_label, whole
 from bot.core.intents import ordinal_value
+from bot.core.kinds import KIND_NOUNS, kind_of
 from bot.core.models import Answer, Document, Paragraph, ParagraphKind
 
 META_FIELDS = (
@@ -30,20 +31,6 @@ META_FIELDS = (
     "operative_verbs",
     "body",
 )
-
-KIND_WORDS: dict[str, ParagraphKind] = {
-    "operative": "op",
-    "op": "op",
-    "preambular": "pp",
-    "preamble": "pp",
-    "pp": "pp",
-    "footnote": "fn",
-    "note": "fn",
-    "fn": "fn",
-    "annex": "ax",
-    "ax": "ax",
-    "declaration": "ax",
-}
 
 
 def document_fields(document: Document) -> dict[str, str]:
@@ -124,10 +111,6 @@ def overview_answer(intent: str, document: Document, suggestions: Sequence[str])
     )
 
 
-def kind_of(word: str, default: ParagraphKind) -> ParagraphKind:
-    return KIND_WORDS.get(word.lower().rstrip("s"), KIND_WORDS.get(word.lower(), default))
-
-
 def find_paragraph(
     document: Document, kind: ParagraphKind, number: str = "", ordinal: str = ""
 ) -> Paragraph | None:
@@ -157,12 +140,7 @@ def lookup_answer(
     if paragraph is None:
         count = len(document.of_kind(kind))
         wanted = slots.get("number") or slots.get("ordinal", "")
-        noun = {
-            "op": "operative paragraph",
-            "pp": "preambular paragraph",
-            "fn": "footnote",
-            "ax": "annex paragraph",
-        }[kind]
+        noun = KIND_NOUNS[kind]
         text = (
             f"{document.symbol} has no {noun} {wanted}: it has {count} "
             f"{noun}{'s' if count != 1 else ''}."

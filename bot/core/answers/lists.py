@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from bot.core.answers.compose import Selection, quoted_answer, short_label, whole
 from bot.core.answers.topics import clause_selection
 from bot.core.index import ParagraphIndex
+from bot.core.kinds import LEAD_ADVERBS
 from bot.core.models import Answer, Document, Paragraph, ParagraphKind
 from bot.core.text import Stemmer, words
 
@@ -23,7 +24,8 @@ def verb_stem(stemmer: Stemmer, verb: str) -> tuple[str, ...]:
 def lead_matches(stemmer: Stemmer, paragraph: Paragraph, wanted: tuple[str, ...]) -> bool:
     """Whether the lead words (ignoring also/further/again) contain the wanted verb stems."""
     lead = [stemmer.stem(w) for w in words(paragraph.lead)]
-    core = [s for s in lead if s not in {"also", "further", "again", "onc", "strong"}]
+    adverb_stems = {stemmer.stem(w) for w in LEAD_ADVERBS}
+    core = [s for s in lead if s not in adverb_stems]
     if not wanted or not core:
         return False
     if len(wanted) == 1:
@@ -45,7 +47,7 @@ def secondary_verb(
         if found < 0:
             return -1
         after = words(text[found + 5 : found + 40])
-        skip = 1 if after and after[0] in {"also", "further", "again", "strongly"} else 0
+        skip = 1 if after and after[0] in LEAD_ADVERBS else 0
         if after[skip:] and stemmer.stem(after[skip]) == wanted[0]:
             surface = after[skip]
             if any(v.split()[0] == surface for v in operative_verbs):
