@@ -238,7 +238,7 @@ def parse_document(text: str, source: str = "<text>") -> Document:
         raise DocumentError(source, 1, "the document is empty")
     header = _Header()
     body_start = _parse_header(blocks, header, source)
-    drafts, footnotes = _parse_body(blocks[body_start:], header, source)
+    drafts, footnotes = _BodyParser(header, source).parse(blocks[body_start:])
     return _assemble(header, drafts, footnotes, source)
 
 
@@ -260,170 +260,192 @@ def _parse_header(blocks: list[Block], header: _Header, source: str) -> int:
             header.title = title.group(3).strip()
             title_index = index
             continue
-        _header_fact(block, header, blocks, index)
+        _header_fact(block, header)
     line = blocks[-1].line if blocks else 1
     if title_index < 0:
         raise DocumentError(source, 1, 'no title line like "71/194. Title" was found')
     raise DocumentError(source, line, 'no "The General Assembly," line after the title')
 
 
-def _header_fact(block: Block, header: _Header, blocks: list[Block], index: int) -> None:
-    text = block.text
-    for part in _split_header_lines(text):
-        distr = _DISTR.match(part)
-        if distr:
-            header.distribution_date = distr.group(1).strip()
-            continue
-        session = _SESSION.match(part)
-        if session:
-            header.session = f"{session.group(1)} session"
-            rest = session.group(2) or ""
-            agenda = _AGENDA.search(rest)
-            if agenda:
-                header.agenda_item = agenda.group(1).strip()
-            continue
-        agenda = _AGENDA.match(part)
+def _header_fact(block: Block, header: _Header) -> None:
+    part = block.text
+    distr = _DISTR.match(part)
+    if distr:
+        header.distribution_date = distr.group(1).strip()
+        return
+    session = _SESSION.match(part)
+    if session:
+        header.session = f"{session.group(1)} session"
+        rest = session.group(2) or ""
+        agenda = _AGENDA.search(rest)
         if agenda:
             header.agenda_item = agenda.group(1).strip()
-            continue
-        adopted = _ADOPTED.match(part)
-        if adopted:
-            header.adoption_date = adopted.group(1).strip()
-            continue
-        plain = strip_markup(part)
-        report = _REPORT.match(plain)
-        if report:
-            header.committee = report.group(1).strip()
-            header.reports = tuple(_symbols_listed(report.group(2)))
-            continue
-        draft = _NO_COMMITTEE.match(plain)
-        if draft:
-            header.committee = ""
-            header.reports = tuple(_symbols_listed(draft.group(1)))
-
-
-def _split_header_lines(text: str) -> list[str]:
-    """Header blocks hold several facts ("Distr.: General 20 January 2017"): keep them whole,
-    but separate "Seventy-first session Agenda item 68 (b)" at the agenda words."""
-    return [text]
+        return
+    agenda = _AGENDA.match(part)
+    if agenda:
+        header.agenda_item = agenda.group(1).strip()
+        return
+    adopted = _ADOPTED.match(part)
+    if adopted:
+        header.adoption_date = adopted.group(1).strip()
+        return
+    plain = strip_markup(part)
+    report = _REPORT.match(plain)
+    if report:
+        header.committee = report.group(1).strip()
+        header.reports = tuple(_symbols_listed(report.group(2)))
+        return
+    draft = _NO_COMMITTEE.match(plain)
+    if draft:
+        header.committee = ""
+        header.reports = tuple(_symbols_listed(draft.group(1)))
 
 
 def _symbols_listed(text: str) -> list[str]:
     return [s.strip() for s in re.split(r",\s*|\s+and\s+", text) if s.strip()]
 
 
-def _parse_body(
-    blocks: list[Block], header: _Header, source: str
-) -> tuple[list[_Draft], dict[int, _Draft]]:
-    drafts: list[_Draft] = []
-    footnotes: dict[int, _Draft] = {}
-    last_footnote: _Draft | None = None
-    previous_was_footnote = False
-    section = "pp"  # pp -> op -> footer -> annex
-    expected_op = 1
-    pp_count = 0
-    index = 0
-    while index < len(blocks):
-        block = blocks[index]
-        text = block.text
-        index += 1
-        footnote = _FOOTNOTE.match(text)
-        if footnote:
-            number = superscript_value(footnote.group(1))
-            if number in footnotes:
-                raise DocumentError(source, block.line, f"footnote {number} is defined twice")
-            last_footnote = _Draft("fn", number, footnote.group(2), block.line)
-            footnotes[number] = last_footnote
-            previous_was_footnote = True
-            continue
-        plenary = _PLENARY.match(text)
-        if plenary and section in {"pp", "op"}:
-            header.plenary = plenary.group(1)
-            if plenary.group(2) and not header.adoption_date:
-                header.adoption_date = plenary.group(2).strip()
-            if index < len(blocks) and _DATE.match(blocks[index].text):
-                if not header.adoption_date:
-                    header.adoption_date = blocks[index].text
-                index += 1
-            section = "footer"
-            previous_was_footnote = False
-            continue
-        if section == "footer":
-            if _ANNEX.match(text):
-                section = "annex"
-                expected_op = 1
+class _BodyParser:
+    """The body after "The General Assembly,": preamble, operative part, footer (plenary
+    meeting and date), annex; footnotes wherever they stand. One method per section."""
+
+    def __init__(self, header: _Header, source: str) -> None:
+        self.header = header
+        self.source = source
+        self.drafts: list[_Draft] = []
+        self.footnotes: dict[int, _Draft] = {}
+        self.last_footnote: _Draft | None = None
+        self.previous_was_footnote = False
+        self.section = "pp"  # pp -> op -> footer -> annex
+        self.expected = 1  # the next operative (or annex) paragraph number
+        self.pp_count = 0
+
+    def parse(self, blocks: list[Block]) -> tuple[list[_Draft], dict[int, _Draft]]:
+        index = 0
+        while index < len(blocks):
+            block = blocks[index]
+            index += 1
+            if self._footnote(block):
                 continue
-            if _DATE.match(text):
+            if self.section in {"pp", "op"} and self._plenary(block, blocks, index):
+                if index < len(blocks) and _DATE.match(blocks[index].text):
+                    if not self.header.adoption_date:
+                        self.header.adoption_date = blocks[index].text
+                    index += 1
                 continue
-            raise DocumentError(
-                source, block.line, f"unexpected text after the footer: {text[:60]!r}"
+            {"footer": self._footer, "annex": self._annex}.get(self.section, self._resolution)(
+                block
             )
+        if not any(d.kind == "op" for d in self.drafts):
+            line = blocks[-1].line if blocks else 1
+            raise DocumentError(self.source, line, "no operative paragraphs")
+        return self.drafts, self.footnotes
+
+    def _footnote(self, block: Block) -> bool:
+        footnote = _FOOTNOTE.match(block.text)
+        if not footnote:
+            return False
+        number = superscript_value(footnote.group(1))
+        if number in self.footnotes:
+            raise DocumentError(self.source, block.line, f"footnote {number} is defined twice")
+        self.last_footnote = _Draft("fn", number, footnote.group(2), block.line)
+        self.footnotes[number] = self.last_footnote
+        self.previous_was_footnote = True
+        return True
+
+    def _plenary(self, block: Block, blocks: list[Block], index: int) -> bool:
+        plenary = _PLENARY.match(block.text)
+        if not plenary:
+            return False
+        self.header.plenary = plenary.group(1)
+        if plenary.group(2) and not self.header.adoption_date:
+            self.header.adoption_date = plenary.group(2).strip()
+        self.section = "footer"
+        self.previous_was_footnote = False
+        return True
+
+    def _footer(self, block: Block) -> None:
+        text = block.text
+        if _ANNEX.match(text):
+            self.section = "annex"
+            self.expected = 1
+        elif not _DATE.match(text):
+            raise DocumentError(
+                self.source, block.line, f"unexpected text after the footer: {text[:60]!r}"
+            )
+
+    def _annex(self, block: Block) -> None:
+        text = block.text
         numbered = _OPERATIVE.match(text)
-        if section == "annex":
-            if numbered and int(numbered.group(1)) == expected_op:
-                body = numbered.group(2)
-                lead = _emphasised_lead(body)
-                drafts.append(_Draft("ax", expected_op, body, block.line, lead=lead))
-                expected_op += 1
-            elif _is_footnote_continuation(text, previous_was_footnote, last_footnote, "annex"):
-                assert last_footnote is not None
-                last_footnote.raw += " " + text
-            elif expected_op == 1 and not header.annex_title:
-                header.annex_title = strip_markup(text)
-            elif expected_op == 1:
-                header.annex_preamble += (strip_markup(text),)
-            elif _SUBITEM.match(text) or text[:1].islower():
-                drafts[-1].raw += " " + text
-                drafts[-1].items.append(text)
-            else:
-                drafts[-1].raw += " " + text
-            previous_was_footnote = False
-            continue
-        if numbered and (section == "op" or int(numbered.group(1)) == 1):
-            number = int(numbered.group(1))
-            if number != expected_op:
-                raise DocumentError(
-                    source,
-                    block.line,
-                    f"operative paragraph {number} where {expected_op} was expected",
-                )
-            section = "op"
-            lead = _emphasised_lead(numbered.group(2))
-            drafts.append(_Draft("op", number, numbered.group(2), block.line, lead=lead))
-            expected_op += 1
-            previous_was_footnote = False
-            continue
-        if _is_footnote_continuation(text, previous_was_footnote, last_footnote, section):
-            assert last_footnote is not None
-            last_footnote.raw += " " + text
-            continue
-        if section == "pp" and expected_op == 1 and _LEADING_EMPHASIS.match(text):
+        header = self.header
+        if numbered and int(numbered.group(1)) == self.expected:
+            body = numbered.group(2)
+            lead = _emphasised_lead(body)
+            self.drafts.append(_Draft("ax", self.expected, body, block.line, lead=lead))
+            self.expected += 1
+        elif self._continues_footnote(text):
+            pass
+        elif self.expected == 1 and not header.annex_title:
+            header.annex_title = strip_markup(text)
+        elif self.expected == 1:
+            header.annex_preamble += (strip_markup(text),)
+        elif _SUBITEM.match(text) or text[:1].islower():
+            self.drafts[-1].raw += " " + text
+            self.drafts[-1].items.append(text)
+        else:
+            self.drafts[-1].raw += " " + text
+        self.previous_was_footnote = False
+
+    def _resolution(self, block: Block) -> None:
+        """The preamble and the operative part."""
+        text = block.text
+        numbered = _OPERATIVE.match(text)
+        if numbered and (self.section == "op" or int(numbered.group(1)) == 1):
+            self._operative(block, int(numbered.group(1)), numbered.group(2))
+        elif self._continues_footnote(text):
+            return
+        elif self.section == "pp" and self.expected == 1 and _LEADING_EMPHASIS.match(text):
             # A resolution with a single operative paragraph prints it unnumbered; its verb
             # is italic, which preambular lead words never are.
-            section = "op"
-            lead = _emphasised_lead(text)
-            drafts.append(_Draft("op", 1, text, block.line, lead=lead))
-            expected_op += 1
-            previous_was_footnote = False
-            continue
-        if section == "op":
-            if not drafts or drafts[-1].kind != "op":
-                raise DocumentError(source, block.line, "text before the first operative paragraph")
-            drafts[-1].raw += " " + text
+            self._operative(block, 1, text)
+        elif self.section == "op":
+            if not self.drafts or self.drafts[-1].kind != "op":
+                raise DocumentError(
+                    self.source, block.line, "text before the first operative paragraph"
+                )
+            self.drafts[-1].raw += " " + text
             if _SUBITEM.match(text):
-                drafts[-1].items.append(text)
-            previous_was_footnote = False
-            continue
-        if text[:1].islower() and drafts:  # a preambular paragraph continued
-            drafts[-1].raw += " " + text
-            continue
-        pp_count += 1
-        plain = strip_markup(text)
-        drafts.append(_Draft("pp", pp_count, text, block.line, lead=lead_words(plain)))
-        previous_was_footnote = False
-    if not any(d.kind == "op" for d in drafts):
-        raise DocumentError(source, blocks[-1].line if blocks else 1, "no operative paragraphs")
-    return drafts, footnotes
+                self.drafts[-1].items.append(text)
+            self.previous_was_footnote = False
+        elif text[:1].islower() and self.drafts:  # a preambular paragraph continued
+            self.drafts[-1].raw += " " + text
+        else:
+            self.pp_count += 1
+            lead = lead_words(strip_markup(text))
+            self.drafts.append(_Draft("pp", self.pp_count, text, block.line, lead=lead))
+            self.previous_was_footnote = False
+
+    def _operative(self, block: Block, number: int, body: str) -> None:
+        if number != self.expected:
+            raise DocumentError(
+                self.source,
+                block.line,
+                f"operative paragraph {number} where {self.expected} was expected",
+            )
+        self.section = "op"
+        lead = _emphasised_lead(body)
+        self.drafts.append(_Draft("op", number, body, block.line, lead=lead))
+        self.expected += 1
+        self.previous_was_footnote = False
+
+    def _continues_footnote(self, text: str) -> bool:
+        """Append a block that carries on the last footnote over a page break."""
+        last = self.last_footnote
+        if not _is_footnote_continuation(text, self.previous_was_footnote, last, self.section):
+            return False
+        assert last is not None
+        last.raw += " " + text
+        return True
 
 
 def _is_footnote_continuation(
