@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.core.engine import AnswerEngine
-from bot.loading.loaders import load_engine
+from bot.loading.engine import load_engine
 
 ROOT = Path(__file__).resolve().parent.parent
 

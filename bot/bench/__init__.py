@@ -125,7 +125,7 @@ def measure_http(
 ) -> list[HttpResult]:
     from bot.bench.http import run_http
     from bot.bench.questions import eval_cases, phrase_questions
-    from bot.loading.loaders import load_documents
+    from bot.loading.documents import load_documents
 
     documents, _ = load_documents(knowledge)
     texts = [c.question for c in eval_cases(questions)]

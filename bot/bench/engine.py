@@ -19,7 +19,8 @@ from bot.core.engine import AnswerEngine
 from bot.core.evaluation import judge
 from bot.core.index import ParagraphIndex
 from bot.core.models import Answer, ConversationState, Turn
-from bot.loading.loaders import LoadError, load_all
+from bot.loading.engine import load_all
+from bot.loading.errors import LoadError
 
 STEADY_ROUNDS = 10
 

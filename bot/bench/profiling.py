@@ -124,7 +124,7 @@ def hotspot_lines(root: Frame) -> list[str]:
 
 def engine_for(knowledge: Path, intents: Path) -> object:
     from bot.core.engine import AnswerEngine
-    from bot.loading.loaders import load_all
+    from bot.loading.engine import load_all
 
     loaded = load_all(knowledge, intents)
     arguments, _ = cache_off_arguments()

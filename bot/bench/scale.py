@@ -7,7 +7,6 @@ larger sizes after it are not attempted.
 
 from __future__ import annotations
 
-import inspect
 import random
 import tempfile
 import time
@@ -154,20 +153,22 @@ def measure_scale(params: dict[str, Any], emit: Callable[..., None]) -> None:
     from bot.bench.progress import bar, counting, phase
     from bot.core.engine import AnswerEngine
     from bot.core.models import ConversationState
-    from bot.loading import loaders
+    from bot.loading import documents as document_files
+    from bot.loading.intents import load_intents
+    from bot.loading.lexicon import load_lexicon
 
     knowledge, intents = Path(params["knowledge"]), Path(params["intents"])
     seed = int(params["seed"])
     emit("start", rss=process_memory()[0])
-    files = len(loaders.document_files(knowledge))
+    files = len(document_files.document_files(knowledge))
     with (
-        counting(loaders, "parse_document", total=files, desc="parsing"),
+        counting(document_files, "parse_document", total=files, desc="parsing"),
         Stopwatch() as parse,
     ):
-        documents, problems = loaders.load_documents(knowledge)
+        documents, problems = document_files.load_documents(knowledge)
     emit("parsed", seconds=parse.seconds, documents=len(documents), problems=len(problems))
-    lexicon, _ = loaders.load_lexicon(knowledge / THESAURUS)
-    intent_list, _ = loaders.load_intents(intents)
+    lexicon, _ = load_lexicon(knowledge / THESAURUS)
+    intent_list, _ = load_intents(intents)
     arguments, _ = cache_off_arguments()
     with phase("indexing"), Stopwatch() as build:
         engine = AnswerEngine(documents, intent_list, lexicon, **arguments)
@@ -202,17 +203,12 @@ def snapshot_seconds(
     engine: AnswerEngine, knowledge: Path, intents: Path
 ) -> tuple[float, float] | None:
     """(save, load) seconds of the saved engine (bot.loading.snapshot), None when there is none."""
-    from bot.loading import loaders
+    from bot.loading import snapshot as snapshots
+    from bot.loading.engine import load_engine
 
-    try:
-        from bot.loading import snapshot as snapshots
-    except ImportError:
-        return None
-    if "snapshot" not in inspect.signature(loaders.load_engine).parameters:
-        return None
     with Stopwatch() as save:
         if not snapshots.write(knowledge, snapshots.fingerprint(knowledge, intents), engine):
             return None
     with Stopwatch() as load:
-        loaders.load_engine(knowledge, intents, snapshot=True)
+        load_engine(knowledge, intents, snapshot=True)
     return save.seconds, load.seconds

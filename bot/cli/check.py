@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bot.loading.loaders import load_all
+from bot.loading.engine import load_all
 
 
 def run_check(args: argparse.Namespace) -> int:

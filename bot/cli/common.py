@@ -6,7 +6,8 @@ import argparse
 import sys
 
 from bot.core.engine import AnswerEngine
-from bot.loading.loaders import LoadError, load_engine
+from bot.loading.engine import load_engine
+from bot.loading.errors import LoadError
 
 
 def engine_or_exit(args: argparse.Namespace) -> AnswerEngine | None:

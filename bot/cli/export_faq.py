@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from bot.cli.common import engine_or_exit
-from bot.loading.loaders import LoadError
+from bot.loading.errors import LoadError
 from bot.web.export import render_faq
 from bot.web.faq import FAQ_FILE, build_faq, load_faq
 

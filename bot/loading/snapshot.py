@@ -19,16 +19,23 @@ CACHE_DIR = ".cache"
 PREFIX = "engine-"
 
 
-def fingerprint(knowledge_dir: Path, intents_dir: Path) -> str:
-    """A key that changes whenever any input file or the code that reads it changes."""
+def fingerprint(knowledge_dir: Path, intents_dir: Path, *files: Path) -> str:
+    """A key that changes whenever any input file (the folders' and `files` from elsewhere,
+    such as the shipped thesaurus) or the code that reads them changes."""
     digest = hashlib.sha256(f"{FORMAT}|{sys.version}".encode())
     package = Path(__file__).resolve().parents[1]  # the whole bot package
     for folder in (knowledge_dir, intents_dir, package):
         for path in sorted(_files(folder)):
-            with path.open("rb") as handle:
-                content = hashlib.file_digest(handle, "sha256").hexdigest()
-            digest.update(f"{path.relative_to(folder)}|{content}\n".encode())
+            digest.update(f"{path.relative_to(folder)}|{_digest(path)}\n".encode())
+    for path in files:
+        if path.is_file():
+            digest.update(f"{path}|{_digest(path)}\n".encode())
     return digest.hexdigest()[:32]
+
+
+def _digest(path: Path) -> str:
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def read(knowledge_dir: Path, key: str) -> AnswerEngine | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.loading.loaders import LoadError
+from bot.loading.errors import LoadError
 from bot.server.auth import secrets_equal
 from bot.server.errors import RequestError
 from bot.server.metrics import Metrics

@@ -12,7 +12,7 @@ from aiohttp import web
 
 from bot.channels import register_enabled
 from bot.channels.context import ChannelContext
-from bot.loading.loaders import load_engine
+from bot.loading.engine import load_engine
 from bot.server import admin, openapi, operations
 from bot.server import keys as appkeys
 from bot.server.access import Handler, access_middleware

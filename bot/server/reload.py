@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.core.engine import AnswerEngine
-from bot.loading.loaders import LoadError, load_engine
+from bot.loading.engine import load_engine
+from bot.loading.errors import LoadError
 from bot.server.conversation import ConversationService
 
 log = logging.getLogger(__name__)

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from bot.core.engine import AnswerEngine
-from bot.loading.loaders import LoadError, load_engine
+from bot.loading.engine import load_engine
+from bot.loading.errors import LoadError
 from bot.server import keys as appkeys
 from bot.server.app import create_app
 from bot.server.conversation import ConversationService

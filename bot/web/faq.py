@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from bot.core.models import Answer, ConversationState, Document, Turn
-from bot.loading.loaders import LoadError, line_of, read_yaml, schema_problems
+from bot.loading.errors import LoadError
+from bot.loading.yamlfiles import line_of, read_yaml, schema_problems
 
 FAQ_FILE = "faq.yaml"
 DEFAULT_TITLE = "Frequently asked questions"

@@ -11,7 +11,7 @@ from pathlib import Path
 from aiohttp import web
 
 from bot.core.engine import AnswerEngine
-from bot.loading.loaders import LoadError
+from bot.loading.errors import LoadError
 from bot.server.conversation import ConversationService
 from bot.server.errors import json_error
 from bot.server.settings import Settings

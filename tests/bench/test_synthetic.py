@@ -11,7 +11,8 @@ from bot.bench.synthetic import (
     superscript,
     write_corpus,
 )
-from bot.loading.loaders import load_documents, load_engine
+from bot.loading.documents import load_documents
+from bot.loading.engine import load_engine
 from tests.bench.conftest import INTENTS, KNOWLEDGE, SOURCES
 
 

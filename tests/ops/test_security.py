@@ -18,7 +18,8 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from bot.loading.loaders import LoadError, load_engine
+from bot.loading.engine import load_engine
+from bot.loading.errors import LoadError
 from bot.server.app import create_app
 from bot.server.conversation import ConversationService
 from bot.server.sessions import MemorySessionStore

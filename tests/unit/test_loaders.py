@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 from pathlib import Path
 
 import pytest
 
-from bot.loading.loaders import LoadError, load_all, load_engine
+from bot.loading.engine import load_all, load_engine
+from bot.loading.errors import LoadError
+from bot.loading.lexicon import thesaurus_path
 
 from .conftest import LAYOUT, ROOT
 
@@ -125,7 +128,23 @@ def test_empty_or_missing_knowledge(tmp_path: Path):
     (tmp_path / "empty").mkdir()
     empty = load_all(tmp_path / "empty", ROOT / "intents").problems
     assert any("no resolution files" in p for p in empty)
-    assert any("thesaurus" in p for p in empty)
+    assert not any("thesaurus" in p for p in empty)  # the shipped one stands in
+
+
+def test_a_folder_of_resolutions_alone_uses_the_shipped_thesaurus(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    knowledge = tmp_path / "knowledge"
+    knowledge.mkdir()
+    shutil.copy(ROOT / "knowledge" / "A_RES_71_194.txt", knowledge)
+    assert thesaurus_path(knowledge) == ROOT / "knowledge" / "thesaurus.yaml"
+    with caplog.at_level(logging.INFO, logger="bot.loading.engine"):
+        engine = load_engine(knowledge, ROOT / "intents", snapshot=False)
+    assert "has no thesaurus.yaml: using the one shipped with resbot" in caplog.text
+    assert engine.lexicon.synonyms  # the shipped groups, not an empty lexicon
+    own = knowledge / "thesaurus.yaml"
+    own.write_text("synonyms: []\n")
+    assert thesaurus_path(knowledge) == own
 
 
 def test_load_engine_raises_with_all_problems(folders):

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from bot.core.evaluation import run_eval
-from bot.loading.loaders import load_engine
+from bot.loading.engine import load_engine
 
 from .conftest import FIXTURES, RESOLUTIONS, ROOT
 

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from bot.loading import snapshot
-from bot.loading.loaders import LoadError, load_engine
+from bot.loading.engine import load_engine
+from bot.loading.errors import LoadError
 
 from .conftest import LAYOUT, ROOT
 

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from bot.core.engine import AnswerEngine
-from bot.loading.loaders import load_engine
+from bot.loading.engine import load_engine
 from tests.fakes.bot import settings
 from tests.web.servers import (
     Sites,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from playwright.async_api import async_playwright, expect
 
-from bot.loading.loaders import load_engine
+from bot.loading.engine import load_engine
 from tests.fakes.bot import settings
 from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS, ROOT
 from tests.web.servers import bot_app, listening_socket, serving

@@ -11,7 +11,7 @@ import pytest
 
 from bot.core.engine import AnswerEngine
 from bot.core.models import Answer, Citation, ConversationState, Document, Paragraph, Quote, Turn
-from bot.loading.loaders import LoadError
+from bot.loading.errors import LoadError
 from bot.web.faq import FAQ_FILE, build_faq, faq_problems, load_faq, scoped_question
 from bot.web.faq_html import render_faq_page
 from tests.fakes.bot import settings
