@@ -7,21 +7,27 @@ TEST_STAMP := $(VENV)/.installed-test
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: install install-test serve test lint typecheck pytest eval check clean system-deps bench bench-deps
+.PHONY: install install-test serve test test-fast lint typecheck pytest eval check clean \
+	system-deps bench bench-deps
+
+# pip's own output goes to $(LOG), shown only when an install fails.
+LOG := $(VENV)/install.log
+PIP := $(BIN)/python -m pip install --disable-pip-version-check
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e .
-	touch $@
+$(STAMP): pyproject.toml setup.py
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "make: installing resbot and its dependencies into $(VENV) (log: $(LOG))"
+	@{ $(PIP) --upgrade pip && $(PIP) -e .; } > $(LOG) 2>&1 || { tail -n 40 $(LOG); exit 1; }
+	@touch $@
 
 install-test: $(TEST_STAMP)
 
 $(TEST_STAMP): $(STAMP) pyproject.toml
-	$(BIN)/python -m pip install --quiet -e '.[test]'
-	touch $@
+	@echo "make: installing the test tools into $(VENV) (log: $(LOG))"
+	@$(PIP) -e '.[test]' >> $(LOG) 2>&1 || { tail -n 40 $(LOG); exit 1; }
+	@touch $@
 
 # System packages the test suite drives for real (installed when missing; in CI a missing
 # one is a failure, never a skip).
@@ -30,25 +36,47 @@ system-deps:
 	@bash .ci/browser-deps
 
 serve: install
-	$(BIN)/resbot serve --host $(HOST) --port $(PORT)
+	@echo "make: serving knowledge/ and intents/ with in-memory sessions. Try:"
+	@echo "  the widget   http://$(HOST):$(PORT)/demo      the FAQ  http://$(HOST):$(PORT)/faq"
+	@echo "  the API      curl -s http://$(HOST):$(PORT)/api/ask -H 'Content-Type: application/json' \\"
+	@echo "                 -d '{\"sender\":\"me\",\"message\":\"What does the resolution urge States to do?\"}'"
+	@echo "  Ctrl-C stops the server."
+	@$(BIN)/resbot serve --host $(HOST) --port $(PORT)
 
 check: install
 	$(BIN)/resbot check
 
 lint: install-test
-	$(BIN)/ruff check bot tests
-	$(BIN)/ruff format --check bot tests
+	@echo "make: ruff (lint and format)"
+	@$(BIN)/ruff check bot tests
+	@$(BIN)/ruff format --check bot tests
 
 typecheck: install-test
-	$(BIN)/mypy
+	@echo "make: mypy (strict on bot/core)"
+	@$(BIN)/mypy
 
 pytest: install-test system-deps
 	$(BIN)/python -m pytest -q
 
 test: lint typecheck pytest
 
+# The edit loop: everything but the tests that start processes, browsers or redis-server.
+test-fast: install-test
+	$(BIN)/python -m pytest -q -m "not slow"
+
+# The shipped evaluation sets (tests/fixtures/eval): dev.yaml on 71/194, then the held-out sets,
+# each with its own resolution loaded alone (the folder the file's `document:` names).
+EVAL := tests/fixtures/eval
 eval: install
-	$(BIN)/resbot eval ../shared/eval/dev.yaml
+	@echo "== $(EVAL)/dev.yaml (knowledge/)"
+	@$(BIN)/resbot eval $(EVAL)/dev.yaml
+	@set -e; for set in icc_73_7:A_RES_73_7 space_73_6:A_RES_73_6 cuba_73_8:A_RES_73_8; do \
+		name=$${set%%:*}; doc=$${set#*:}; dir=$$(mktemp -d); \
+		cp tests/fixtures/resolutions/$$doc.txt $$dir/; \
+		echo "== $(EVAL)/$$name.yaml ($$doc alone)"; \
+		$(BIN)/resbot --knowledge $$dir eval $(EVAL)/$$name.yaml | tail -n 9; \
+		rm -rf $$dir; \
+	done
 
 # `make bench`: latency, cold start, scale and HTTP figures beside their targets (issue 6).
 # BENCH_ARGS passes options through, e.g. BENCH_ARGS="--sizes 100,1000 --skip http --json".

@@ -411,3 +411,28 @@ def test_import_defaults_to_the_knowledge_folder(tmp_path: Path) -> None:
     knowledge = tmp_path / "knowledge"
     assert main(["--knowledge", str(knowledge), "import", str(pdf("A_RES_73_8"))]) == 0
     assert (knowledge / "A_RES_73_8.txt").is_file()
+
+
+def test_import_never_overwrites_a_different_file_without_force(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.cli.main import main
+
+    knowledge = tmp_path / "knowledge"
+    knowledge.mkdir()
+    existing = knowledge / "A_RES_73_8.txt"
+    existing.write_text("my own edited copy\n", encoding="utf-8")
+    command = ["--knowledge", str(knowledge), "import", str(pdf("A_RES_73_8"))]
+
+    assert main(command) == 1
+    assert existing.read_text(encoding="utf-8") == "my own edited copy\n"
+    refused = capsys.readouterr().err
+    assert "already exists with other content" in refused and "--force" in refused
+
+    assert main([*command, "--force"]) == 0
+    reference = (RESOLUTIONS / "A_RES_73_8.txt").read_text(encoding="utf-8")
+    assert existing.read_text(encoding="utf-8") == reference
+    assert "(replaced)" in capsys.readouterr().err
+
+    assert main(command) == 0  # the same text again: nothing to refuse
+    assert "(unchanged)" in capsys.readouterr().err

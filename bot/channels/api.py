@@ -1,4 +1,4 @@
-"""`POST /api/ask`: `{"sender", "message"}` in, the Answer (CONTRACT.md) out."""
+"""`POST /api/ask`: `{"sender", "message"}` in, the Answer (docs/contract.md) out."""
 
 from __future__ import annotations
 

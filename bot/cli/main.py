@@ -70,10 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     importer = sub.add_parser("import", help="convert resolution PDFs into knowledge text")
     _add_common(importer, suppress=True)
-    importer.add_argument("files", nargs="+", type=Path, metavar="FILE.pdf")
-    importer.add_argument(
-        "--out", type=Path, default=None, help="output folder (default: the knowledge folder)"
-    )
+    from bot.pdfimport.cli import add_arguments as add_import_arguments
+
+    add_import_arguments(importer)
     bench = sub.add_parser("bench", help="measure latency, scale and HTTP throughput")
     _add_common(bench, suppress=True)
     bench.add_argument(

@@ -1,4 +1,4 @@
-"""Answer-quality measurement over an eval set of the ../shared/eval/dev.yaml shape."""
+"""Answer-quality measurement over an evaluation file (docs/contract.md, "Evaluation files")."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Typed, frozen records that travel through the bot: documents, answers, conversation state.
 
-Nothing here does I/O; the shapes of `Answer.to_dict()` follow docs/CONTRACT.md exactly.
+Nothing here does I/O; the shapes of `Answer.to_dict()` follow docs/contract.md exactly.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ class Reference:
 class Paragraph:
     """One citable unit: a preambular or operative paragraph, a footnote, an annex paragraph.
 
-    `text` is the clean text of CONTRACT.md; every quote is a substring of it.
+    `text` is the clean text of docs/contract.md; every quote is a substring of it.
     `markers` maps a footnote id to the offsets in `text` where its marker stood.
     `items` are the character spans of sub-items "(a)", "(b)" inside the paragraph.
     """

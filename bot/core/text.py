@@ -1,4 +1,4 @@
-"""Text normalisation: clean text (CONTRACT.md), word tokens, stems, clause boundaries."""
+"""Text normalisation: clean text (docs/contract.md), word tokens, stems, clause boundaries."""
 
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ _CLEAN_BREAK = re.compile(r"[\u2070\u00b9\u00b2\u00b3\u2074-\u2079]+|\s+")
 
 
 def clean(raw: str) -> CleanText:
-    """The clean text of CONTRACT.md: links reduced, emphasis and markers removed, spaces folded."""
+    """Clean text (docs/contract.md): links reduced, emphasis and markers removed, spaces folded."""
     text = strip_markup(raw) if ("*" in raw or "](" in raw) else raw
     if not _HAS_MARKER.search(text):
         return CleanText(" ".join(text.split()))

@@ -27,7 +27,7 @@ class Settings:
     session_ttl_seconds: float = 3600.0
     max_sessions: int = 10_000
     redis_timeout_seconds: float = 0.5
-    # Abuse limits (README, "Running in production"): sizes, token buckets, slow clients.
+    # Abuse limits (docs/deployment.md): sizes, token buckets, slow clients.
     max_body_bytes: int = 64 * 1024
     max_message_chars: int = 2000
     sender_rate_per_minute: float = 30.0

@@ -1,4 +1,4 @@
-"""The security list of the README ("Running in production"), checked: secrets never reach
+"""The security list of docs/deployment.md, checked: secrets never reach
 the logs (every channel exercised, at DEBUG), no path escapes to files, admin and channels
 off until their secret is set, YAML cannot construct objects, secrets are never compared
 with ==."""

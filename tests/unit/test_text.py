@@ -9,7 +9,7 @@ from bot.core.text import SUPERSCRIPT_DIGITS, clause_spans, clean, fold, strip_m
 
 
 def reference_clean(raw: str) -> tuple[str, tuple[tuple[int, int], ...]]:
-    """CONTRACT.md's definition, one character at a time."""
+    """docs/contract.md's definition, one character at a time."""
     text = strip_markup(raw)
     out: list[str] = []
     markers: list[tuple[int, int]] = []
