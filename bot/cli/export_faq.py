@@ -1,5 +1,5 @@
-"""resbot export-faq: the FAQ (knowledge/faq.yaml, answered by the engine) as HTML, JSON-LD or
-Markdown, for static sites."""
+"""resbot export-faq: the FAQ (knowledge/faq.yaml, else the one shipped with resbot, answered
+by the engine) as HTML, JSON-LD or Markdown, for static sites."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 from bot.cli.common import engine_or_exit
 from bot.loading.errors import LoadError
 from bot.web.export import render_faq
-from bot.web.faq import FAQ_FILE, build_faq, load_faq
+from bot.web.faq import FAQ_FILE, build_faq, faq_files, load_faq
 
 
 def run_export_faq(args: argparse.Namespace) -> int:
@@ -20,7 +20,10 @@ def run_export_faq(args: argparse.Namespace) -> int:
     if engine is None:
         return 2
     try:
-        spec = load_faq(Path(args.knowledge) / FAQ_FILE)
+        path = next((p for p in faq_files(Path(args.knowledge)) if p.is_file()), None)
+        if path is None:
+            raise LoadError([f"{Path(args.knowledge) / FAQ_FILE}: no FAQ file (faq.yaml)"])
+        spec = load_faq(path)
     except LoadError as error:
         print("resbot export-faq: invalid FAQ file:", file=sys.stderr)
         for problem in error.problems:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from bot.core.models import Answer, ConversationState, Document, Turn
+from bot.loading.defaults import packaged_dir, source_dir
 from bot.loading.errors import LoadError
 from bot.loading.yamlfiles import line_of, read_yaml, schema_problems
 
@@ -129,6 +130,16 @@ def load_faq(path: Path) -> FaqSpec:
         for item in data["themes"]
     )
     return FaqSpec(title=" ".join(data.get("title", DEFAULT_TITLE).split()), themes=themes)
+
+
+def faq_files(knowledge_dir: Path) -> tuple[Path, ...]:
+    """Where the FAQ questions come from, the first that exists first: the knowledge folder's
+    faq.yaml, else the default shipped with resbot (in the wheel, or in a source checkout)."""
+    return (knowledge_dir / FAQ_FILE, *shipped_faq_files())
+
+
+def shipped_faq_files() -> tuple[Path, ...]:
+    return (packaged_dir("knowledge") / FAQ_FILE, source_dir("knowledge") / FAQ_FILE)
 
 
 def duplicate_problems(path: Path, data: dict[str, Any], node: Any) -> list[str]:

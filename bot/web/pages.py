@@ -31,6 +31,11 @@ pre { background: #f3f6f9; padding: .8rem; overflow-x: auto; white-space: pre-wr
 """
 
 
+# The pages' icon (GET /favicon.ico). On a site that hosts an exported FAQ it names that
+# site's own icon, which browsers would ask for anyway.
+ICON_LINK = '<link rel="icon" href="/favicon.ico" sizes="32x32">\n'
+
+
 def escape(text: str) -> str:
     return html.escape(text, quote=True)
 
@@ -48,6 +53,6 @@ def html_page(title: str, body: str, *, head: str = "", lang: str = "en") -> str
         "<!DOCTYPE html>\n"
         f'<html lang="{escape(lang)}">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{escape(title)}</title>\n<style>{PAGE_CSS}</style>\n{head}</head>\n"
+        f"<title>{escape(title)}</title>\n{ICON_LINK}<style>{PAGE_CSS}</style>\n{head}</head>\n"
         f"<body>\n{body}\n</body>\n</html>\n"
     )

@@ -125,3 +125,16 @@ def test_markdown_text_is_literal() -> None:
     markdown = answer_markdown(answer)
     assert "](javascript" not in markdown.replace(r"\](javascript", "")
     assert r"> \<img src=x onerror=alert(1)\>" in markdown
+
+
+def test_a_folder_without_faq_yaml_exports_the_shipped_faq(tmp_path: Path) -> None:
+    knowledge = tmp_path / "knowledge"
+    knowledge.mkdir()
+    (knowledge / "A_RES_71_194.txt").write_text(
+        (ROOT / "knowledge" / "A_RES_71_194.txt").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    out = tmp_path / "faq.md"
+    assert run_export_faq(export_args(out, "markdown", knowledge)) == 0
+    shipped = load_faq(ROOT / "knowledge" / FAQ_FILE)
+    first = shipped.themes[0].questions[0]
+    assert f"### {first}" in out.read_text(encoding="utf-8")

@@ -3,7 +3,10 @@ a FAQPage JSON-LD block that says what the page shows."""
 
 from __future__ import annotations
 
+import logging
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -11,8 +14,17 @@ import pytest
 
 from bot.core.engine import AnswerEngine
 from bot.core.models import Answer, Citation, ConversationState, Document, Paragraph, Quote, Turn
+from bot.loading.defaults import packaged_dir, source_dir
 from bot.loading.errors import LoadError
-from bot.web.faq import FAQ_FILE, build_faq, faq_problems, load_faq, scoped_question
+from bot.web import faq as faq_module
+from bot.web.faq import (
+    FAQ_FILE,
+    build_faq,
+    faq_problems,
+    load_faq,
+    scoped_question,
+    shipped_faq_files,
+)
 from bot.web.faq_html import render_faq_page
 from tests.fakes.bot import settings
 from tests.web.pagetext import read_faq, visible_text
@@ -166,18 +178,78 @@ def test_the_shipped_faq_file_has_no_problems() -> None:
     assert faq_problems(ROOT / "knowledge") == []
 
 
+class Collected(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+@contextmanager
+def routes_log(caplog: pytest.LogCaptureFixture) -> Iterator[list[str]]:
+    """What bot.web.routes logs in the block (read by a handler of its own: other tests may
+    stop the logger's propagation)."""
+    logger = logging.getLogger("bot.web.routes")
+    handler = Collected()
+    with caplog.at_level(logging.INFO, logger="bot.web.routes"):
+        logger.addHandler(handler)
+        try:
+            yield handler.messages
+        finally:
+            logger.removeHandler(handler)
+
+
 @session_loop
-async def test_faq_route_without_a_faq_file_is_a_json_404_and_a_broken_one_a_503(
-    tmp_path: Path, engine: AnswerEngine
+async def test_without_a_faq_file_the_shipped_default_is_used_and_logged(
+    tmp_path: Path, engine: AnswerEngine, caplog: pytest.LogCaptureFixture
 ) -> None:
+    assert FAQ_YAML in shipped_faq_files()  # a source checkout: the top-level knowledge/
+    with routes_log(caplog) as logged:
+        async with web_client(settings(knowledge_dir=tmp_path), engine) as (client, _):
+            startup = list(logged)
+            response = await client.get("/faq")
+            assert response.status == 200
+            page = await response.text()
+            own = tmp_path / FAQ_FILE  # the owner writes one: it takes over
+            own.write_text(
+                "title: Our questions\nthemes:\n  - theme: Dates\n    questions:\n"
+                "      - When was it adopted?\n",
+                encoding="utf-8",
+            )
+            ours = await (await client.get("/faq")).text()
+    own.write_text("themes: 5\n", encoding="utf-8")  # a broken one is not replaced by the default
+    async with web_client(settings(knowledge_dir=tmp_path), engine) as (client, _):
+        response = await client.get("/faq")
+        assert response.status == 503
+        assert (await response.json())["error"] == "the FAQ is unavailable (invalid FAQ file)"
+    shipped = [q for theme in load_faq(FAQ_YAML).themes for q in theme.questions]
+    assert [item.question for item in read_faq(page).items] == shipped
+    assert startup == [
+        f"GET /faq asks the default questions of {FAQ_YAML} ({tmp_path / FAQ_FILE} does not exist)"
+    ]
+    assert [item.question for item in read_faq(ours).items] == ["When was it adopted?"]
+    assert "<h1>Our questions</h1>" in ours
+    assert f"GET /faq asks the questions of {own}" in logged
+
+
+@session_loop
+async def test_faq_route_without_any_faq_file_is_a_json_404(
+    tmp_path: Path, engine: AnswerEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(faq_module, "shipped_faq_files", lambda: (tmp_path / "none" / FAQ_FILE,))
     async with web_client(settings(knowledge_dir=tmp_path), engine) as (client, _):
         response = await client.get("/faq")
         assert response.status == 404
         assert "no FAQ" in (await response.json())["error"]
-        (tmp_path / FAQ_FILE).write_text("themes: 5\n", encoding="utf-8")
-        response = await client.get("/faq")
-        assert response.status == 503
-        assert (await response.json())["error"] == "the FAQ is unavailable (invalid FAQ file)"
+
+
+def test_the_shipped_default_is_looked_for_in_the_wheel_then_the_checkout() -> None:
+    assert shipped_faq_files() == (
+        packaged_dir("knowledge") / FAQ_FILE,
+        source_dir("knowledge") / FAQ_FILE,
+    )
 
 
 class HostileEngine:

@@ -15,9 +15,10 @@ from playwright.async_api import Route, expect
 
 from bot.core.engine import AnswerEngine
 from bot.core.models import Answer, Citation, Quote
+from bot.web.starters import build_starters
 from tests.fakes.engine import ScriptedEngine
 from tests.web.conftest import ARTIFACTS
-from tests.web.servers import Sites
+from tests.web.servers import Sites, embedding_site, listening_socket, serving, url_of
 
 pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.slow]
 
@@ -33,6 +34,26 @@ async def open_widget(page: Any, url: str) -> None:
 async def ask(page: Any, question: str) -> None:
     await page.locator("#resbot-input").fill(question)
     await page.locator("#resbot-input").press("Enter")
+
+
+def console_log(page: Any) -> list[tuple[str, str]]:
+    """The page's console messages from now on, as (type, text)."""
+    messages: list[tuple[str, str]] = []
+    page.on("console", lambda message: messages.append((message.type, message.text)))
+    return messages
+
+
+def widget_lines(messages: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    return [(kind, text) for kind, text in messages if text.startswith("resbot:")]
+
+
+async def until_logged(messages: list[tuple[str, str]], seconds: float = 10) -> None:
+    """Wait until the widget has written to the console."""
+    for _ in range(int(seconds * 20)):
+        if widget_lines(messages):
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"the widget wrote nothing to the console: {messages}")
 
 
 def paragraph_text(engine: AnswerEngine, paragraph_id: str) -> str:
@@ -172,14 +193,17 @@ async def test_markup_in_questions_and_answers_is_shown_as_text_and_runs_nothing
 
 
 async def test_an_allowed_origin_can_use_the_widget_and_another_cannot(
-    page: Any, sites: Sites
+    page: Any, sites: Sites, engine: AnswerEngine
 ) -> None:
+    messages = console_log(page)
     await page.goto(sites.allowed)  # data-open="true": open on load, focus left alone
     await expect(page.locator("#resbot-panel")).to_be_visible()
+    await expect(page.locator(".starters button")).to_have_text(list(build_starters(engine)))
     await expect(page.locator("#resbot-input")).not_to_be_focused()
     await expect(page.locator("#resbot-title")).to_have_text("Ask the allowed site")
     await ask(page, "When was it adopted?")
     await expect(page.locator(".msg.bot")).to_contain_text("19 December 2016")
+    assert widget_lines(messages) == []  # nothing to tell the owner of an allowed site
     await page.screenshot(path=str(ARTIFACTS / "allowed-origin.png"))
     await open_widget(page, sites.other)
     await ask(page, "When was it adopted?")
@@ -187,6 +211,104 @@ async def test_an_allowed_origin_can_use_the_widget_and_another_cannot(
     await expect(page.locator(".msg.bot")).to_have_count(0)
     await expect(page.locator(".msg.error button")).to_have_text("Try again")
     await page.screenshot(path=str(ARTIFACTS / "refused-origin.png"))
+
+
+async def test_starter_questions_show_on_open_and_ask_when_clicked(
+    page: Any, sites: Sites, engine: AnswerEngine
+) -> None:
+    expected = list(build_starters(engine))
+    assert "When was it adopted?" in expected
+    await open_widget(page, f"{sites.bot}/demo")
+    starters = page.locator(".starters button")
+    await expect(starters).to_have_text(expected)
+    await expect(page.locator(".starters")).to_have_attribute("role", "group")
+    await page.screenshot(path=str(ARTIFACTS / "starters.png"))
+    await starters.filter(has_text="When was it adopted?").click()
+    await expect(page.locator(".msg.user")).to_have_text(["When was it adopted?"])
+    await expect(page.locator(".msg.bot")).to_contain_text("19 December 2016")
+    await expect(page.locator("#resbot-input")).to_be_focused()
+    await expect(starters).to_have_count(0)  # the conversation has started
+    await expect(page.locator(".starters")).to_be_hidden()
+    await page.reload()  # a conversation in progress reopens without them
+    await expect(page.locator(".msg.user")).to_have_text(["When was it adopted?"])
+    await expect(starters).to_have_count(0)
+    await page.locator("button[aria-label='Start a new conversation']").click()
+    await expect(starters).to_have_text(expected)  # back for a new conversation
+    await starters.first.click()
+    await expect(page.locator(".msg.user")).to_have_text([expected[0]])
+    await expect(page.locator(".msg.bot blockquote").first).to_be_visible()
+
+
+async def test_a_refused_origin_gets_a_console_hint_and_visitors_a_plain_message(
+    page: Any, sites: Sites
+) -> None:
+    messages = console_log(page)
+    await open_widget(page, sites.other)  # opening asks for the starters: refused
+    await until_logged(messages)
+    [(kind, hint)] = widget_lines(messages)
+    assert kind == "error"
+    assert f"its origin, {sites.other}, is not in RESBOT_CORS_ORIGINS" in hint
+    assert f"add {sites.other} to RESBOT_CORS_ORIGINS (comma-separated)" in hint
+    assert sites.bot in hint
+    await expect(page.locator(".starters button")).to_have_count(0)
+    await ask(page, "When was it adopted?")
+    await expect(page.locator(".msg.error")).to_have_text(
+        "The bot cannot be reached from this page right now. Please try again later.Try again"
+    )
+    await page.locator(".msg.error button").click()
+    await expect(page.locator(".msg.error")).to_have_count(2)
+    assert len(widget_lines(messages)) == 1  # told once per page, however often it fails
+    await page.screenshot(path=str(ARTIFACTS / "refused-origin-hint.png"))
+
+
+async def test_a_bot_that_is_down_is_not_taken_for_a_refused_origin(
+    page: Any, sites: Sites
+) -> None:
+    down = listening_socket()  # bound, never listening: connections to it are refused
+    site_socket = listening_socket()
+    site = embedding_site(f"{sites.bot}/widget.js", server=url_of(down), open="true")
+    try:
+        async with serving(site, site_socket) as url:
+            messages = console_log(page)
+            await page.goto(url)
+            await until_logged(messages)
+            [(kind, warning)] = widget_lines(messages)
+            assert kind == "warning"
+            assert f"no answer from the bot at {url_of(down)}" in warning
+            assert "RESBOT_CORS_ORIGINS" not in warning
+            await ask(page, "When was it adopted?")
+            await expect(page.locator(".msg.error")).to_contain_text(
+                "cannot be reached right now. Check your connection"
+            )
+            assert len(widget_lines(messages)) == 1
+    finally:
+        down.close()
+
+
+async def test_the_pages_have_an_icon_and_load_without_errors(page: Any, sites: Sites) -> None:
+    messages = console_log(page)
+    failed: list[tuple[int, str]] = []
+    page.on(
+        "response",
+        lambda response: (
+            failed.append((response.status, response.url)) if response.status >= 400 else None
+        ),
+    )
+    for path in ("/demo", "/faq"):
+        await page.goto(f"{sites.bot}{path}")
+        await page.wait_for_load_state("networkidle")
+        assert await page.locator("link[rel=icon]").get_attribute("href") == "/favicon.ico"
+        size = await page.evaluate(
+            """() => new Promise((resolve, reject) => {
+              const image = new Image();
+              image.onload = () => resolve([image.naturalWidth, image.naturalHeight]);
+              image.onerror = () => reject(new Error('the icon does not load'));
+              image.src = document.querySelector('link[rel=icon]').href;
+            })"""
+        )
+        assert size == [32, 32], path
+    assert failed == []
+    assert [text for kind, text in messages if kind == "error"] == []
 
 
 async def test_the_panel_works_at_phone_width(page: Any, sites: Sites) -> None:

@@ -9,6 +9,10 @@
  *   data-accent  a CSS colour for the launcher, header and links
  *   data-open    "true" to open the panel when the page loads
  *
+ * The panel opens with a few questions to start with, from the bot (GET /api/starters).
+ * When the bot refuses this page's origin (it is not in the server's RESBOT_CORS_ORIGINS),
+ * the browser console says so and what to set; visitors see a plain "cannot be reached".
+ *
  * Plain ES2017, no dependencies. Every piece of user and bot text goes into the page as text
  * (textContent, text nodes), never as HTML; only http(s) citation URLs become links.
  */
@@ -24,6 +28,10 @@
   const MAX_MESSAGE_CHARS = 2000;
   const MAX_ENTRIES = 60;
   const TIMEOUT_MS = 20000;
+  const STARTERS_TIMEOUT_MS = 8000;
+  const PROBE_TIMEOUT_MS = 5000;
+  const MAX_STARTERS = 6;
+  const MAX_STARTER_CHARS = 200;
   const DEFAULT_TITLE = 'Ask about this resolution';
   const DEFAULT_ACCENT = '#0b5394';
   const INTRO =
@@ -32,6 +40,7 @@
   const MESSAGES = {
     unreachable:
       'The bot cannot be reached right now. Check your connection, then try again in a moment.',
+    refused: 'The bot cannot be reached from this page right now. Please try again later.',
     timeout: 'The bot took too long to answer. Please try again.',
     tooLong: 'That message is too long for the bot. Please shorten it and try again.',
     unreadable: 'The bot sent a reply this page cannot read. Please try again later.',
@@ -72,7 +81,8 @@ blockquote { margin: 0; padding: 5px 10px; border-left: 3px solid var(--accent);
 figcaption, .sources { font-size: 13px; margin-top: 3px; }
 a { color: var(--accent); }
 .note { font-size: 13px; color: #4a4a4a; }
-.suggestions { display: flex; flex-wrap: wrap; gap: 6px; margin: 0 0 10px; }
+.suggestions, .starters { display: flex; flex-wrap: wrap; gap: 6px; margin: 0 0 10px; }
+.starters[hidden] { display: none; }
 .suggestion, .retry { max-width: 100%; padding: 5px 10px; border: 1px solid var(--accent);
   border-radius: 14px; background: #fff; color: var(--accent); font: inherit;
   font-size: 13px; text-align: left; cursor: pointer; overflow-wrap: anywhere; }
@@ -266,6 +276,10 @@ button:focus-visible, input:focus-visible, a:focus-visible, .scroll:focus-visibl
 
   const state = loadState();
   let pending = false;
+  let starterQuestions = null; // null: not asked for yet; then the list (maybe empty)
+  let startersLoading = false;
+  let hinted = false;
+  let warnedDown = false;
 
   // -- the page structure ----------------------------------------------------------------
   const host = el('div', { 'data-resbot-widget': '' });
@@ -305,10 +319,16 @@ button:focus-visible, input:focus-visible, a:focus-visible, .scroll:focus-visibl
     el('span', { class: 'sr-only', text: 'The bot is writing an answer\u2026' }),
   ]);
   typing.hidden = true;
+  const starters = el('div', {
+    class: 'starters',
+    role: 'group',
+    'aria-label': 'Questions to start with',
+  });
+  starters.hidden = true;
   const scroller = el(
     'div',
     { class: 'scroll', role: 'region', tabindex: '0', 'aria-label': 'Conversation' },
-    [el('p', { class: 'hint', text: INTRO }), transcript, typing]
+    [el('p', { class: 'hint', text: INTRO }), starters, transcript, typing]
   );
   const input = el('input', {
     id: 'resbot-input',
@@ -420,6 +440,15 @@ button:focus-visible, input:focus-visible, a:focus-visible, .scroll:focus-visibl
     return node;
   }
 
+  function questionButton(question) {
+    const button = el('button', { type: 'button', class: 'suggestion', text: question });
+    button.addEventListener('click', function () {
+      input.focus();
+      ask(question);
+    });
+    return button;
+  }
+
   function drawSuggestions(suggestions) {
     const group = el('div', {
       class: 'suggestions',
@@ -427,14 +456,21 @@ button:focus-visible, input:focus-visible, a:focus-visible, .scroll:focus-visibl
       'aria-label': 'Suggested questions',
     });
     suggestions.forEach(function (question) {
-      const button = el('button', { type: 'button', class: 'suggestion', text: question });
-      button.addEventListener('click', function () {
-        input.focus();
-        ask(question);
-      });
-      group.appendChild(button);
+      group.appendChild(questionButton(question));
     });
     return group;
+  }
+
+  // The starter questions show while the conversation is empty.
+  function drawStarters() {
+    while (starters.firstChild) {
+      starters.removeChild(starters.firstChild);
+    }
+    const questions = state.transcript.length ? [] : starterQuestions || [];
+    questions.forEach(function (question) {
+      starters.appendChild(questionButton(question));
+    });
+    starters.hidden = !questions.length;
   }
 
   // Draws one entry; returns its first node.
@@ -487,6 +523,7 @@ button:focus-visible, input:focus-visible, a:focus-visible, .scroll:focus-visibl
     clearActions();
     state.transcript.push(entry);
     saveState();
+    drawStarters();
     reveal(drawEntry(entry, true, retry));
   }
 
@@ -497,6 +534,7 @@ button:focus-visible, input:focus-visible, a:focus-visible, .scroll:focus-visibl
     state.transcript.forEach(function (entry, index) {
       drawEntry(entry, index === state.transcript.length - 1, '');
     });
+    drawStarters();
     scrollToEnd();
   }
 
@@ -542,13 +580,100 @@ button:focus-visible, input:focus-visible, a:focus-visible, .scroll:focus-visibl
     return 'The bot did not answer (error ' + status + (detail ? ': ' + detail : '') + ').';
   }
 
-  async function post(message) {
+  // An AbortSignal that fires after `ms` (where the browser has AbortController).
+  function deadline(ms) {
     const controller = window.AbortController ? new AbortController() : null;
     const timer = controller
       ? setTimeout(function () {
           controller.abort();
-        }, TIMEOUT_MS)
+        }, ms)
       : 0;
+    return {
+      signal: controller ? controller.signal : undefined,
+      passed: function () {
+        return Boolean(controller && controller.signal.aborted);
+      },
+      clear: function () {
+        clearTimeout(timer);
+      },
+    };
+  }
+
+  function isCrossOrigin() {
+    try {
+      return new URL(server).origin !== location.origin;
+    } catch (error) {
+      return true;
+    }
+  }
+
+  // Whether the bot's server answers at all. A no-cors request needs no CORS grant, so it
+  // gets its (opaque) response whenever the server is up, whether it refuses this page or not.
+  async function serverAnswers() {
+    const limit = deadline(PROBE_TIMEOUT_MS);
+    try {
+      await fetch(server + '/widget.js', {
+        method: 'HEAD',
+        mode: 'no-cors',
+        cache: 'no-store',
+        credentials: 'omit',
+        signal: limit.signal,
+      });
+      return true;
+    } catch (error) {
+      return false;
+    } finally {
+      limit.clear();
+    }
+  }
+
+  function refusedHint() {
+    const origin = location.origin;
+    const where = 'resbot: the chat widget cannot use its bot at ' + server + '. ';
+    if (!origin || origin === 'null') {
+      return (
+        where +
+        'This page has no origin (a file:// page or a sandboxed frame), and the bot only ' +
+        'answers pages from the sites listed in RESBOT_CORS_ORIGINS on its server. Serve the ' +
+        'page from an http(s) site and add that origin to RESBOT_CORS_ORIGINS.'
+      );
+    }
+    return (
+      where +
+      'The server is up but refuses requests from this page: most likely its origin, ' +
+      origin +
+      ', is not in RESBOT_CORS_ORIGINS. On the bot\'s server, add ' +
+      origin +
+      ' to RESBOT_CORS_ORIGINS (comma-separated) and restart the bot. The server logs the ' +
+      'refusal too, and its reply to the browser\'s preflight request says the same.'
+    );
+  }
+
+  // After a request to the bot got no response at all: true when the bot's server is up, so
+  // that (for a page on another origin) it refused this page's origin. The console tells the
+  // site's owner what to set, once per page; visitors only see a plain message.
+  async function originRefused() {
+    if (!isCrossOrigin()) {
+      return false; // the bot's own pages need no CORS grant
+    }
+    const up = await serverAnswers();
+    if (up && !hinted) {
+      hinted = true;
+      console.error(refusedHint());
+    } else if (!up && !warnedDown) {
+      warnedDown = true;
+      console.warn(
+        'resbot: no answer from the bot at ' +
+          server +
+          '. Is it running, and is its address right (data-server, or where widget.js ' +
+          'comes from)?'
+      );
+    }
+    return up;
+  }
+
+  async function post(message) {
+    const limit = deadline(TIMEOUT_MS);
     try {
       let response;
       try {
@@ -558,11 +683,13 @@ button:focus-visible, input:focus-visible, a:focus-visible, .scroll:focus-visibl
           credentials: 'omit',
           headers: { 'Content-Type': 'application/json' },
           body: JSON.stringify({ sender: state.sender, message: message }),
-          signal: controller ? controller.signal : undefined,
+          signal: limit.signal,
         });
       } catch (error) {
-        const timedOut = controller && controller.signal.aborted;
-        throw failure(timedOut ? MESSAGES.timeout : MESSAGES.unreachable);
+        if (limit.passed()) {
+          throw failure(MESSAGES.timeout);
+        }
+        throw failure((await originRefused()) ? MESSAGES.refused : MESSAGES.unreachable);
       }
       if (!response.ok) {
         throw failure(await errorMessage(response));
@@ -578,8 +705,51 @@ button:focus-visible, input:focus-visible, a:focus-visible, .scroll:focus-visibl
       }
       return answer;
     } finally {
-      clearTimeout(timer);
+      limit.clear();
     }
+  }
+
+  function cleanStarters(body) {
+    return list(isObject(body) ? body.questions : null)
+      .filter(function (question) {
+        return typeof question === 'string' && question.trim();
+      })
+      .map(function (question) {
+        return question.trim().slice(0, MAX_STARTER_CHARS);
+      })
+      .slice(0, MAX_STARTERS);
+  }
+
+  // The questions to start with, asked for when the panel first opens. Without an answer
+  // (the server down, this origin refused) they are asked for again at the next opening.
+  async function loadStarters() {
+    if (starterQuestions !== null || startersLoading) {
+      return;
+    }
+    startersLoading = true;
+    const limit = deadline(STARTERS_TIMEOUT_MS);
+    let questions = null;
+    try {
+      const response = await fetch(server + '/api/starters', {
+        method: 'GET',
+        mode: 'cors',
+        credentials: 'omit',
+        signal: limit.signal,
+      });
+      questions = [];
+      if (response.ok) {
+        questions = cleanStarters(await response.json());
+      }
+    } catch (error) {
+      if (questions === null && !limit.passed()) {
+        originRefused();
+      }
+    } finally {
+      limit.clear();
+      startersLoading = false;
+    }
+    starterQuestions = questions;
+    drawStarters();
   }
 
   async function ask(raw) {
@@ -614,6 +784,7 @@ button:focus-visible, input:focus-visible, a:focus-visible, .scroll:focus-visibl
     if (moveFocus) {
       input.focus();
     }
+    loadStarters();
   }
 
   function closePanel() {
