@@ -12,7 +12,7 @@ from bot.core.answers.facts import document_fields, fill, template_fields
 from bot.core.index import Hit
 from bot.core.intents import Intent, ordinal_value
 from bot.core.models import Answer, ConversationState, Document, Paragraph
-from bot.core.text import fold
+from bot.core.text import fold, word_set
 
 AMBIGUITY_RATIO = 0.92
 FOCUS_PARAGRAPH = 1.25
@@ -69,6 +69,19 @@ def without_mention(text: str, document: Document) -> str:
 
     stripped = " ".join(_MENTION_PHRASE.sub(replace_mention, text).split())
     return stripped if re.search(r"\w", stripped) else text
+
+
+_SWITCH_WORDS = word_set(
+    """and what how about in for with the same question again there then now so ok okay also
+    too please pls ask but resolution text one document declaration that this it thing of on
+    answer is then instead say"""
+)
+
+
+def only_switches(text: str) -> bool:
+    """Whether a message, once the resolution it names is taken out, asks nothing of its own
+    ("and in the ICC one?", "what about resolution 73/8?"): the last question is meant."""
+    return all(word in _SWITCH_WORDS for word in re.findall(r"[a-z]+", fold(text)))
 
 
 def scope_of(text: str, numbers: Mapping[str, int]) -> Scope:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import NamedTuple
 
@@ -33,6 +33,7 @@ from bot.core.intents import Action, Intent, IntentClassifier, IntentMatch
 from bot.core.kinds import kind_of, kinds_in
 from bot.core.lexicon import Lexicon
 from bot.core.models import Answer, ConversationState, Document, Paragraph, Turn
+from bot.core.references import DocumentReferences
 
 MAX_MESSAGE_CHARS = 2000
 STAY_THRESHOLD = 0.5
@@ -84,11 +85,19 @@ class AnswerEngine:
         intents: Sequence[Intent],
         lexicon: Lexicon,
         *,
+        aliases: Mapping[str, Sequence[str]] | None = None,
         cache_size: int = 0,
     ) -> None:
         self.documents = tuple(documents)
         self.lexicon = lexicon
         self.analyzer = Analyzer(lexicon)
+        self.references = DocumentReferences(
+            self.documents,
+            self.analyzer.stemmer,
+            lexicon.stopwords,
+            lexicon.synonyms,
+            dict(aliases or {}),
+        )
         self.index = ParagraphIndex(self.documents, self.analyzer)
         self.classifier = IntentClassifier(tuple(intents))
         self.intents = tuple(intents)
@@ -118,13 +127,17 @@ class AnswerEngine:
         if chosen is not None:
             text = state.pending_question
             state = replace(state, document=chosen, pending_question="", pending_choices=())
-            scope = dialogue.Scope(self._doc_index(chosen), explicit=True)
+            routed, scope, _ = self._route(text, among=(self._doc_index(chosen),))
         else:
             state = replace(state, pending_question="", pending_choices=())
-            scope = dialogue.scope_of(text, self._numbers)
-        routed = text
-        if scope.explicit and scope.document is not None:
-            routed = dialogue.without_mention(text, self.documents[scope.document])
+            routed, scope, candidates = self._route(text)
+            if len(candidates) > 1:
+                answer = self._ask_which(text, "clarify", state, candidates)
+                return Turn(answer, dialogue.next_state(state, answer, text))
+        if scope.explicit and dialogue.only_switches(routed) and state.last_question:
+            # "and in the ICC one?": the last question again, in the document named now
+            text = state.last_question
+            routed = self._route(text)[0]
         key = (routed, scope.document, state.document, state.paragraph)
         composed = self._cache.get(key)
         if composed is None:
@@ -132,6 +145,24 @@ class AnswerEngine:
             self._cache.put(key, composed)
         answer = composed.answer
         return Turn(answer, dialogue.next_state(state, answer, text), composed.debug)
+
+    def _route(
+        self, text: str, among: Iterable[int] | None = None
+    ) -> tuple[str, dialogue.Scope, tuple[int, ...]]:
+        """The message without the name of the resolution it picks (its number or symbol,
+        else the words people call it by), the scope it sets, and the candidates when the
+        name fits several documents equally well."""
+        allowed = None if among is None else tuple(among)
+        scope = dialogue.scope_of(text, self._numbers)
+        if scope.document is not None and (allowed is None or scope.document in allowed):
+            return dialogue.without_mention(text, self.documents[scope.document]), scope, ()
+        mention = self.references.find(text, among=allowed)
+        if mention is None:
+            return text, dialogue.Scope(None, False), ()
+        if not mention.confident:
+            return text, dialogue.Scope(None, False), mention.documents
+        routed = self.references.without(text, mention)
+        return routed, dialogue.Scope(mention.documents[0], True), ()
 
     # -- routing -------------------------------------------------------------------------
     def _answer(self, ask: Ask) -> Composed:
