@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 from bot.core import dialogue
-from bot.core.answers import facts
+from bot.core.answers import facts, navigation
 from bot.core.answers import lists as listing
 from bot.core.answers.compose import (
     fallback_answer,
@@ -51,10 +51,11 @@ class Ask(NamedTuple):
 
 @dataclass(frozen=True, slots=True)
 class Composed:
-    """A handler's result: the answer and, for retrieval, how it was found."""
+    """A handler's result: the answer, how retrieval found it, and what it searched for."""
 
     answer: Answer
     debug: Debug | None = None
+    topic: str = ""
 
 
 Handler = Callable[["AnswerEngine", Ask, IntentMatch], Composed]
@@ -144,7 +145,8 @@ class AnswerEngine:
             composed = self._answer(Ask(routed, state, scope))
             self._cache.put(key, composed)
         answer = composed.answer
-        return Turn(answer, dialogue.next_state(state, answer, text), composed.debug)
+        next_state = dialogue.next_state(state, answer, text, composed.topic)
+        return Turn(answer, next_state, composed.debug)
 
     def _route(
         self, text: str, among: Iterable[int] | None = None
@@ -166,6 +168,10 @@ class AnswerEngine:
 
     # -- routing -------------------------------------------------------------------------
     def _answer(self, ask: Ask) -> Composed:
+        document = self._current(ask.state, ask.scope)
+        if document is not None and ask.state.cited and document.symbol == ask.state.document:
+            cited = [p for p in (document.get(i) for i in ask.state.cited) if p is not None]
+            ask = ask._replace(text=dialogue.resolve_demonstratives(ask.text, cited))
         match = self.classifier.classify(ask.text)
         if match is None:
             return self._topic(ask, "topic")
@@ -188,8 +194,20 @@ class AnswerEngine:
     @needs_document
     def _lookup(self, ask: Ask, match: IntentMatch, document: Document) -> Composed:
         kind = kind_of(match.intent.kind or "op", "op")
+        verb = match.slots.get("verb", "")
+        wanted = listing.verb_stem(self.analyzer.stemmer, verb) if verb else ()
+        stemmer = self.analyzer.stemmer
+
+        def leads(paragraph: Paragraph) -> bool:
+            return listing.lead_matches(stemmer, paragraph, wanted)
+
         answer = facts.lookup_answer(
-            match.intent.name, document, match.slots, kind, self._suggestions(document)
+            match.intent.name,
+            document,
+            match.slots,
+            kind,
+            self._suggestions(document),
+            leads=leads if wanted else None,
         )
         return Composed(answer) if answer else self._topic(ask, "topic")
 
@@ -214,7 +232,7 @@ class AnswerEngine:
             hits[0] if hits else None,
             retrieved.query,
         )
-        return Composed(self._topic_answer(ask, intent, retrieved), debug)
+        return Composed(self._topic_answer(ask, intent, retrieved), debug, topic=text)
 
     def _topic_answer(self, ask: Ask, intent: str, retrieved: Retrieved) -> Answer:
         text, state, scope = ask
@@ -236,7 +254,7 @@ class AnswerEngine:
         top = retrieved.hits[0]
         document = self.documents[top.entry.document]
         selections = [clause_selection(self.index, top.entry, retrieved.query)]
-        for hit in companions(retrieved):
+        for hit in companions(retrieved, kinds_in(text)):
             selections.append(clause_selection(self.index, hit.entry, retrieved.query))
         lead = dialogue.topic_lead(document, top.paragraph)
         return quoted_answer(
@@ -265,6 +283,8 @@ class AnswerEngine:
 
         if scope.document is not None:
             return search(frozenset({scope.document}))
+        if scope.among is not None:
+            return search(scope.among)
         current = self._doc_index(state.document) if state.document else -1
         if current < 0 or len(self.documents) == 1:
             return search(None)
@@ -291,7 +311,8 @@ class AnswerEngine:
     @needs_document
     def _list(self, ask: Ask, match: IntentMatch, document: Document) -> Composed:
         listed = self._listed(ask.text, match, document)
-        return Composed(listed) if listed else self._topic(ask, "topic")
+        topic = match.slots.get("topic", "") if match.intent.by == "topic" else ""
+        return Composed(listed, topic=topic) if listed else self._topic(ask, "topic")
 
     def _listed(self, text: str, match: IntentMatch, document: Document) -> Answer | None:
         by = match.intent.by
@@ -318,6 +339,7 @@ class AnswerEngine:
                 match.slots["topic"],
                 self.index,
                 suggestions,
+                kinds=kinds,
             )
         return None
 
@@ -326,32 +348,45 @@ class AnswerEngine:
         document = self._current(ask.state, ask.scope)
         current = document.get(ask.state.paragraph) if document and ask.state.paragraph else None
         topic, by = match.slots.get("topic"), match.intent.by
+        if by == "others":
+            return self._in_other_documents(ask, match, document)
+        if by == "elsewhere" and document is not None:
+            return self._elsewhere(ask, match, document)
         if topic and (by == "topic" or (by == "more" and current is None)):
             scope = ask.scope
             if document is not None and current is not None:  # stay in the resolution discussed
                 scope = dialogue.Scope(self._doc_index(document.symbol), False)
             return self._topic(Ask(topic, ask.state, scope), "topic")
-        if document is None or current is None:
+        start = navigation.anchor(document, match.slots, current) if document else None
+        if document is None or start is None:
             text = "We have not looked at a paragraph yet, so I cannot tell which one you mean."
             return Composed(self._fallback(match.intent.name, text, ask.state))
-        return Composed(self._navigate(match, document, current))
+        return Composed(self._navigate(match, document, start, ask))
 
-    def _navigate(self, match: IntentMatch, document: Document, current: Paragraph) -> Answer:
+    def _navigate(
+        self, match: IntentMatch, document: Document, current: Paragraph, ask: Ask
+    ) -> Answer:
         name = match.intent.name
         suggestions = self._suggestions(document)
         by = match.intent.by
+        state = ask.state
         if by in {"next", "previous"}:
-            step = 1 if by == "next" else -1
-            target = facts.neighbour(document, current.id, step)
-            if target is None:
-                edge = "last" if step > 0 else "first"
-                return plain_answer(
-                    name,
-                    f"{short_label(current).capitalize()} is the {edge} one of {document.symbol}.",
-                    confidence=0.9,
-                    suggestions=suggestions,
-                )
-            return facts.paragraph_answer(name, document, target, suggestions)
+            step = navigation.step_count(match.slots) * (1 if by == "next" else -1)
+            start = navigation.step_start(document, current, ask.text)
+            return navigation.stepped_answer(name, document, start, step, suggestions)
+        if by == "footnote":
+            asked = set(self.analyzer.text_stems(ask.text))
+
+            def relevance(context: str) -> float:
+                return float(len(asked & set(self.analyzer.text_stems(context))))
+
+            return navigation.footnotes_answer(name, document, current, suggestions, relevance)
+        if by == "attached":
+            footnote = navigation.footnote_in_view(document, current, state.cited)
+            if footnote is None:
+                text = "We have not looked at a footnote yet, so I cannot tell which one you mean."
+                return self._fallback(name, text, state)
+            return navigation.attached_answer(name, document, footnote, suggestions)
         if by == "which":
             return quoted_answer(
                 intent=name,
@@ -368,6 +403,55 @@ class AnswerEngine:
             suggestions,
             lead=f"Here is {short_label(current)} of {document.symbol} in full:",
         )
+
+    def _followup_topic(self, match: IntentMatch, state: ConversationState) -> str:
+        """What "is it mentioned anywhere else?" is about: the topic the message names, else
+        the one searched last."""
+        topic = match.slots.get("topic", "")
+        return topic if not self.index.query(topic).is_empty else state.topic
+
+    def _elsewhere(self, ask: Ask, match: IntentMatch, document: Document) -> Composed:
+        """Other paragraphs of the resolution on the same topic as the last answer."""
+        topic = self._followup_topic(match, ask.state)
+        if not topic:
+            text = "Tell me what to look for: which topic do you mean?"
+            return Composed(self._fallback(match.intent.name, text, ask.state))
+        listed = listing.list_by_topic(
+            match.intent.name,
+            document,
+            self._doc_index(document.symbol),
+            topic,
+            self.index,
+            self._suggestions(document),
+            exclude=frozenset(ask.state.cited),
+        )
+        if listed is None:
+            about = " ".join(t.surface for t in self.index.query(topic).terms)
+            text = (
+                f"No other paragraph of {document.symbol} deals with "
+                f"{about or topic.strip(' ?.')}, as far as its words go."
+            )
+            answer = plain_answer(
+                match.intent.name, text, confidence=0.7, suggestions=self._suggestions(document)
+            )
+            return Composed(answer, topic=topic)
+        return Composed(listed, topic=topic)
+
+    def _in_other_documents(
+        self, ask: Ask, match: IntentMatch, document: Document | None
+    ) -> Composed:
+        """The same topic in the resolutions other than the one discussed."""
+        topic = self._followup_topic(match, ask.state)
+        others = frozenset(range(len(self.documents))) - (
+            {self._doc_index(document.symbol)} if document is not None else set()
+        )
+        if not topic or not others:
+            text = "There is no other resolution loaded to look in."
+            if not topic:
+                text = "Tell me what to look for: which topic do you mean?"
+            return Composed(self._fallback(match.intent.name, text, ask.state))
+        scope = dialogue.Scope(None, False, others)
+        return self._topic(Ask(topic, replace(ask.state, document=""), scope), "topic")
 
     # -- small talk, refusals, fallbacks ---------------------------------------------------
     def _template(self, ask: Ask, match: IntentMatch) -> Composed:

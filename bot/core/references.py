@@ -227,7 +227,11 @@ class DocumentReferences:
             window.insert(0, tokens[index])
             first = index
         if window:
-            yield window, first, position
+            year = _year_after(tokens, position)
+            if year is not None:  # "the human rights resolution from 2016"
+                yield [*window, tokens[year]], first, year
+            else:
+                yield window, first, position
         if head not in OPENING_HEADS or position + 1 >= len(tokens):
             return
         if bare(tokens[position + 1][0]) not in ABOUT or tokens.gap(position, position + 1):
@@ -461,6 +465,16 @@ def bare(word: str) -> str:
 def _first_word_start(text: str) -> int:
     match = re.search(r"\w", text)
     return match.start() if match else 0
+
+
+def _year_after(tokens: Tokens, position: int) -> int | None:
+    """The index of a year right after a head ("from 2016", "adopted in 1996"), or None."""
+    index = position + 1
+    if index < len(tokens) and bare(tokens[index][0]) in {"adopted", "passed"}:
+        index += 1
+    joined = all(not tokens.gap(i, i + 1) for i in range(position, index + 1))
+    found = index + 1 < len(tokens) and bare(tokens[index][0]) in {"from", "of", "in"}
+    return index + 1 if found and joined and YEAR.match(tokens[index + 1][0]) else None
 
 
 def _cut_before(text: str, start: int) -> int:

@@ -3,7 +3,7 @@ lookup of a paragraph or footnote by number or ordinal."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from string import Formatter
 
 from bot.core.answers.compose import cite, plain_answer, quoted_answer, short_label, whole
@@ -112,7 +112,12 @@ def overview_answer(intent: str, document: Document, suggestions: Sequence[str])
 
 
 def find_paragraph(
-    document: Document, kind: ParagraphKind, number: str = "", ordinal: str = ""
+    document: Document,
+    kind: ParagraphKind,
+    number: str = "",
+    ordinal: str = "",
+    *,
+    leads: Callable[[Paragraph], bool] | None = None,
 ) -> Paragraph | None:
     items = document.of_kind(kind)
     if not items:
@@ -120,6 +125,8 @@ def find_paragraph(
     if number:
         wanted = int(number)
         return next((p for p in items if p.number == wanted), None)
+    if leads is not None:
+        items = tuple(p for p in items if leads(p))
     position = ordinal_value(ordinal) if ordinal else None
     if position is None:
         return None
@@ -134,9 +141,19 @@ def lookup_answer(
     slots: Mapping[str, str],
     default_kind: ParagraphKind,
     suggestions: Sequence[str],
+    *,
+    leads: Callable[[Paragraph], bool] | None = None,
 ) -> Answer | None:
+    """A paragraph by number or ordinal. A bare "paragraph 24" of a resolution whose body is
+    an annex (a declaration it adopts) is annex paragraph 24; with `leads`, an ordinal counts
+    only the paragraphs it accepts ("the last thing the preamble recalls")."""
     kind = kind_of(slots.get("kind", ""), default_kind)
-    paragraph = find_paragraph(document, kind, slots.get("number", ""), slots.get("ordinal", ""))
+    number, ordinal = slots.get("number", ""), slots.get("ordinal", "")
+    paragraph = find_paragraph(document, kind, number, ordinal, leads=leads)
+    if paragraph is None and not slots.get("kind") and kind == "op" and document.of_kind("ax"):
+        found = find_paragraph(document, "ax", number, ordinal, leads=leads)
+        if found is not None:
+            kind, paragraph = "ax", found
     if paragraph is None:
         count = len(document.of_kind(kind))
         wanted = slots.get("number") or slots.get("ordinal", "")

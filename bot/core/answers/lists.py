@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from bot.core.answers.compose import Selection, quoted_answer, short_label, whole
 from bot.core.answers.topics import clause_selection
 from bot.core.index import ParagraphIndex
-from bot.core.kinds import LEAD_ADVERBS
+from bot.core.kinds import ALL_PARTS, LEAD_ADVERBS
 from bot.core.models import Answer, Document, Paragraph, ParagraphKind
 from bot.core.text import Stemmer, words
 
@@ -101,8 +101,13 @@ def list_by_topic(
     topic: str,
     index: ParagraphIndex,
     suggestions: Sequence[str],
+    *,
+    kinds: Sequence[ParagraphKind] = ALL_PARTS,
+    exclude: frozenset[str] = frozenset(),
 ) -> Answer | None:
-    """Every paragraph that carries the topic's main terms (all of the rarer ones)."""
+    """Every paragraph of the asked parts that carries the topic's main terms (all of the rarer
+    ones); a document symbol in the topic ("resolution 72/4") must be there. With `exclude`,
+    the others ("is it mentioned anywhere else?")."""
     query = index.query(topic)
     if query.is_empty:
         return None
@@ -111,14 +116,30 @@ def list_by_topic(
     )
     if not hits:
         return None
+    symbols = [t for t in query.terms if "/" in t.surface]
+    if symbols:
+        hits = [h for h in hits if all(s.surface in h.paragraph.text.lower() for s in symbols)]
+        if not hits:
+            return None
     best = hits[0].coverage
-    kept = [h for h in hits if h.coverage >= max(0.5, best * 0.75) and h.score > 0]
+    floor = 0.0 if symbols else max(0.5, best * 0.75)
+    kept = [
+        h
+        for h in hits
+        if h.coverage >= floor
+        and h.score > 0
+        and h.paragraph.id not in exclude
+        and h.paragraph.kind in kinds
+    ]
+    if not kept:
+        return None
     kept.sort(key=lambda h: _reading_order(document, h.paragraph))
     selections = [clause_selection(index, h.entry, query) for h in kept]
     labels = ", ".join(short_label(h.paragraph) for h in kept)
+    about = " ".join(t.surface for t in query.terms) or topic.strip(" ?.")
     lead = (
-        f"{len(kept)} paragraph{'s' if len(kept) != 1 else ''} of {document.symbol} "
-        f"deal{'s' if len(kept) == 1 else ''} with {topic.strip(' ?.')}: {labels}."
+        f"{len(kept)} {'other ' if exclude else ''}paragraph{'s' if len(kept) != 1 else ''} of "
+        f"{document.symbol} deal{'s' if len(kept) == 1 else ''} with {about}: {labels}."
     )
     return quoted_answer(
         intent=intent,
