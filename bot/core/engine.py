@@ -431,9 +431,7 @@ class AnswerEngine:
                 f"No other paragraph of {document.symbol} deals with "
                 f"{about or topic.strip(' ?.')}, as far as its words go."
             )
-            answer = plain_answer(
-                match.intent.name, text, confidence=0.7, suggestions=self._suggestions(document)
-            )
+            answer = fallback_answer(match.intent.name, text, self._suggestions(document), 0.7)
             return Composed(answer, topic=topic)
         return Composed(listed, topic=topic)
 
