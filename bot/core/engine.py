@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import NamedTuple
 
-from bot.core import dialogue
+from bot.core import dialogue, grounding
 from bot.core.answers import facts, navigation
 from bot.core.answers import lists as listing
 from bot.core.answers.compose import (
@@ -165,6 +165,18 @@ class AnswerEngine:
             return text, dialogue.Scope(None, False), mention.documents
         routed = self.references.without(text, mention)
         return routed, dialogue.Scope(mention.documents[0], True), ()
+
+    def unsupported_terms(self, question: str, answer: Answer) -> tuple[str, ...]:
+        """The key terms of a question that the paragraph its answer cites first lacks (for
+        checking answers before they are published, as the FAQ's are)."""
+        routed, scope, _ = self._route(question)
+        document = self._current(ConversationState(), scope)
+        if answer.citations:
+            document = self.documents[self._doc_index(answer.citations[0].document)]
+        match = self.classifier.classify(routed)
+        return grounding.unsupported_terms(
+            self.index, self.index.query(routed), match, document, answer
+        )
 
     # -- routing -------------------------------------------------------------------------
     def _answer(self, ask: Ask) -> Composed:

@@ -52,7 +52,7 @@ DATE_YEAR = re.compile(r"\b((?:19|20)\d\d)\b")
 # Peaceful Uses of Outer Space"); hyphenated parts stay in one word.
 CAPITALISED = re.compile(
     r"\b[A-Z][\w’'+]*(?:-[A-Za-z][\w’'+]*)*"
-    r"(?:\s+(?:(?:of|on|the|for|and|in|against|to)\s+)*[A-Z][\w’'+]*(?:-[A-Za-z][\w’'+]*)*)*"
+    r"(?:\s+(?:(?:of|on|the|for|and|in|to)\s+)*[A-Z][\w’'+]*(?:-[A-Za-z][\w’'+]*)*)*"
 )
 DEFINED_ACRONYM = re.compile(r"\(([A-Z][A-Z0-9]*(?:[+-][A-Z0-9]+)*)\)")
 USED_ACRONYM = re.compile(r"\b[A-Z]{2,8}\b")
@@ -353,7 +353,8 @@ def derive_names(
             return
         if found.get(key, 0.0) < weight:
             found[key] = weight
-            shown.append(acronym)
+            if weight >= TITLE_WEIGHT:
+                shown.append(acronym)
         if "+" in key:  # "UNISPACE+50" is also said "UNISPACE"
             add_acronym(acronym.split("+")[0], weight)
 
@@ -363,7 +364,10 @@ def derive_names(
     title_keys = frozenset(found)
     title_names = names_in(document.title, skip_first=True)
     for name in title_names:
-        shown.append(name)
+        if {fold(w) for w in split_words(name)} - GENERIC - stopwords:
+            shown.append(name)
+            if len(name.split()) > 1:
+                shown.append("".join(w[0] for w in split_words(name) if w[0].isupper()))
         add_initials(name, TITLE_WEIGHT, 2)
     body = [p.text for p in document.paragraphs if p.kind != "fn"]
     counts = Counter(name for text in body for name in names_in(text, skip_first=True))
@@ -414,7 +418,7 @@ def names_in(text: str, *, skip_first: bool) -> list[str]:
         if skip_first and match.start() == _first_word_start(text):
             parts = name.split(None, 1)
             name = parts[1] if len(parts) > 1 else ""
-            name = re.sub(r"^(?:(?:of|on|the|for|and|in|against|to)\s+)+", "", name)
+            name = re.sub(r"^(?:(?:of|on|the|for|and|in|to)\s+)+", "", name)
         if name and name[0].isupper():
             names.append(name)
     return names

@@ -168,7 +168,8 @@ def list_references(intent: str, document: Document, suggestions: Sequence[str])
     order = {p.id: i for i, p in enumerate(document.paragraphs)}
     citing.sort(key=lambda pid: order[pid])
     selections = [whole(p) for p in document.paragraphs if p.id in citing]
-    lead = f"{document.symbol} refers to {len(cited)} documents:\n" + "\n".join(lines)
+    noun = "document" if len(cited) == 1 else "documents"
+    lead = f"{document.symbol} refers to {len(cited)} {noun}:\n" + "\n".join(lines)
     answer = quoted_answer(
         intent=intent,
         confidence=1.0,
