@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 
 from bot.core.answers.compose import short_label
 from bot.core.answers.facts import document_fields, fill, template_fields
-from bot.core.index import Hit
+from bot.core.index import Hit, Query
 from bot.core.intents import Intent, ordinal_value
 from bot.core.models import Answer, ConversationState, Document, Paragraph
 from bot.core.references import names_in
@@ -224,6 +224,25 @@ def ambiguous_documents(
         if hit.entry.document not in rivals:
             rivals.append(hit.entry.document)
     return rivals if len(rivals) > 1 else []
+
+
+def topic_phrase(text: str, query: Query) -> str:
+    """The words of a question its search used, as the person wrote them: "What does it say
+    about the Helms-Burton Act?" -> "Helms-Burton Act"."""
+    folded = text.lower()  # same offsets as the text
+    spans = []
+    for term in query.terms:
+        found = re.search(r"\b" + re.escape(term.surface.split()[0]), folded)
+        last = re.search(r"\b" + re.escape(term.surface.split()[-1]) + r"\w*", folded)
+        if found and last:
+            spans.append((found.start(), last.end()))
+    if not spans:
+        return ""
+    start, end = min(a for a, _ in spans), max(b for _, b in spans)
+    phrase = text[start:end].strip(" ,.?!")
+    if len(phrase.split()) > 6:
+        return " ".join(t.surface for t in query.terms)
+    return phrase
 
 
 def topic_lead(document: Document, paragraph: Paragraph) -> str:

@@ -34,6 +34,7 @@ from bot.core.kinds import kind_of, kinds_in
 from bot.core.lexicon import Lexicon
 from bot.core.models import Answer, ConversationState, Document, Paragraph, Turn
 from bot.core.references import DocumentReferences
+from bot.core.suggestions import another_document, conversation_suggestions
 
 MAX_MESSAGE_CHARS = 2000
 STAY_THRESHOLD = 0.5
@@ -139,14 +140,39 @@ class AnswerEngine:
             # "and in the ICC one?": the last question again, in the document named now
             text = state.last_question
             routed = self._route(text)[0]
-        key = (routed, scope.document, state.document, state.paragraph)
-        composed = self._cache.get(key)
-        if composed is None:
-            composed = self._answer(Ask(routed, state, scope))
-            self._cache.put(key, composed)
+        composed = self._composed(Ask(routed, state, scope))
         answer = composed.answer
         next_state = dialogue.next_state(state, answer, text, composed.topic)
-        return Turn(answer, next_state, composed.debug)
+        suggested = self._suggest(answer, composed.topic, routed, next_state)
+        return Turn(replace(answer, suggestions=suggested), next_state, composed.debug)
+
+    def _composed(self, ask: Ask) -> Composed:
+        """The answer to a routed message, remembered for the same message and context."""
+        key = (ask.text, ask.scope.document, ask.state.document, ask.state.paragraph)
+        composed = self._cache.get(key)
+        if composed is None:
+            composed = self._answer(ask)
+            self._cache.put(key, composed)
+        return composed
+
+    def _suggest(
+        self, answer: Answer, topic: str, routed: str, state: ConversationState
+    ) -> tuple[str, ...]:
+        """Suggestions after this answer: the next paragraph, the topic elsewhere, the same
+        question in another resolution (only when that one answers it)."""
+        if answer.fallback or not answer.citations:
+            return answer.suggestions
+        words = ""
+        if answer.intent == "topic" and topic and self._mentioned_elsewhere(topic, state):
+            words = dialogue.topic_phrase(topic, self.index.query(topic))
+        current = self.documents[self._doc_index(answer.citations[0].document)]
+        other = another_document(current, state, self.documents)
+        if other is not None:
+            scope = dialogue.Scope(self._doc_index(other.symbol), True)
+            trial = self._composed(Ask(routed, state, scope)).answer
+            if trial.fallback or not trial.citations or trial.citations[0].document != other.symbol:
+                other = None
+        return conversation_suggestions(answer, self.documents, words, other, answer.suggestions)
 
     def _route(
         self, text: str, among: Iterable[int] | None = None
@@ -446,6 +472,17 @@ class AnswerEngine:
             answer = fallback_answer(match.intent.name, text, self._suggestions(document), 0.7)
             return Composed(answer, topic=topic)
         return Composed(listed, topic=topic)
+
+    def _mentioned_elsewhere(self, topic: str, state: ConversationState) -> bool:
+        """Whether other paragraphs of the resolution discussed deal with the topic too."""
+        index = self._doc_index(state.document)
+        if index < 0:
+            return False
+        document = self.documents[index]
+        found = listing.list_by_topic(
+            "", document, index, topic, self.index, (), exclude=frozenset(state.cited)
+        )
+        return found is not None
 
     def _in_other_documents(
         self, ask: Ask, match: IntentMatch, document: Document | None
