@@ -12,7 +12,7 @@ from bot.core.answers.facts import document_fields, fill, template_fields
 from bot.core.index import Hit, Query
 from bot.core.intents import Intent, ordinal_value
 from bot.core.models import Answer, ConversationState, Document, Paragraph
-from bot.core.references import names_in
+from bot.core.names import names_in
 from bot.core.text import fold, word_set
 
 AMBIGUITY_RATIO = 0.92

@@ -5,18 +5,15 @@ from __future__ import annotations
 import random
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
-from typing import NamedTuple
+from dataclasses import replace
 
-from bot.core import dialogue, grounding
-from bot.core.answers import facts, navigation
+from bot.core import dialogue, followups, grounding
+from bot.core.answers import facts
 from bot.core.answers import lists as listing
 from bot.core.answers.compose import (
     fallback_answer,
     plain_answer,
     quoted_answer,
-    short_label,
-    whole,
 )
 from bot.core.answers.topics import (
     FALLBACK_THRESHOLD,
@@ -34,29 +31,12 @@ from bot.core.kinds import kind_of, kinds_in
 from bot.core.lexicon import Lexicon
 from bot.core.models import Answer, ConversationState, Document, Paragraph, Turn
 from bot.core.references import DocumentReferences
+from bot.core.routing import Ask, Composed
 from bot.core.suggestions import another_document, conversation_suggestions
 
 MAX_MESSAGE_CHARS = 2000
 STAY_THRESHOLD = 0.5
 MAX_CHOICES = 8
-
-
-class Ask(NamedTuple):
-    """One message as routed: its text (without a resolution's name when it picked one), the
-    sender's state, and the resolution it is scoped to."""
-
-    text: str
-    state: ConversationState
-    scope: dialogue.Scope
-
-
-@dataclass(frozen=True, slots=True)
-class Composed:
-    """A handler's result: the answer, how retrieval found it, and what it searched for."""
-
-    answer: Answer
-    debug: Debug | None = None
-    topic: str = ""
 
 
 Handler = Callable[["AnswerEngine", Ask, IntentMatch], Composed]
@@ -67,9 +47,9 @@ def needs_document(handler: DocumentHandler) -> Handler:
     """A handler that needs one resolution: asks which one when that is not clear."""
 
     def handle(engine: AnswerEngine, ask: Ask, match: IntentMatch) -> Composed:
-        document = engine._current(ask.state, ask.scope)
+        document = engine.current(ask.state, ask.scope)
         if document is None:
-            return Composed(engine._ask_which(ask.text, match.intent.name, ask.state))
+            return Composed(engine.ask_which(ask.text, match.intent.name, ask.state))
         return handler(engine, ask, match, document)
 
     return handle
@@ -123,18 +103,18 @@ class AnswerEngine:
         state = state or ConversationState()
         text = " ".join(message.split())[:MAX_MESSAGE_CHARS]
         if not text or not re.search(r"\w", text):
-            answer = self._fallback("empty", "I did not catch a question there.", state)
+            answer = self.fallback("empty", "I did not catch a question there.", state)
             return Turn(answer, state)
         chosen = dialogue.resolve_choice(text, state, self.documents)
         if chosen is not None:
             text = state.pending_question
             state = replace(state, document=chosen, pending_question="", pending_choices=())
-            routed, scope, _ = self._route(text, among=(self._doc_index(chosen),))
+            routed, scope, _ = self._route(text, among=(self.doc_index(chosen),))
         else:
             state = replace(state, pending_question="", pending_choices=())
             routed, scope, candidates = self._route(text)
             if len(candidates) > 1:
-                answer = self._ask_which(text, "clarify", state, candidates)
+                answer = self.ask_which(text, "clarify", state, candidates)
                 return Turn(answer, dialogue.next_state(state, answer, text))
         if scope.explicit and dialogue.only_switches(routed) and state.last_question:
             # "and in the ICC one?": the last question again, in the document named now
@@ -163,12 +143,12 @@ class AnswerEngine:
         if answer.fallback or not answer.citations:
             return answer.suggestions
         words = ""
-        if answer.intent == "topic" and topic and self._mentioned_elsewhere(topic, state):
+        if answer.intent == "topic" and topic and followups.mentioned_elsewhere(self, topic, state):
             words = dialogue.topic_phrase(topic, self.index.query(topic))
-        current = self.documents[self._doc_index(answer.citations[0].document)]
+        current = self.documents[self.doc_index(answer.citations[0].document)]
         other = another_document(current, state, self.documents)
         if other is not None:
-            scope = dialogue.Scope(self._doc_index(other.symbol), True)
+            scope = dialogue.Scope(self.doc_index(other.symbol), True)
             trial = self._composed(Ask(routed, state, scope)).answer
             if trial.fallback or not trial.citations or trial.citations[0].document != other.symbol:
                 other = None
@@ -196,9 +176,9 @@ class AnswerEngine:
         """The key terms of a question that the paragraph its answer cites first lacks (for
         checking answers before they are published, as the FAQ's are)."""
         routed, scope, _ = self._route(question)
-        document = self._current(ConversationState(), scope)
+        document = self.current(ConversationState(), scope)
         if answer.citations:
-            document = self.documents[self._doc_index(answer.citations[0].document)]
+            document = self.documents[self.doc_index(answer.citations[0].document)]
         match = self.classifier.classify(routed)
         return grounding.unsupported_terms(
             self.index, self.index.query(routed), match, document, answer
@@ -206,27 +186,27 @@ class AnswerEngine:
 
     # -- routing -------------------------------------------------------------------------
     def _answer(self, ask: Ask) -> Composed:
-        document = self._current(ask.state, ask.scope)
+        document = self.current(ask.state, ask.scope)
         if document is not None and ask.state.cited and document.symbol == ask.state.document:
             cited = [p for p in (document.get(i) for i in ask.state.cited) if p is not None]
             ask = ask._replace(text=dialogue.resolve_demonstratives(ask.text, cited))
         match = self.classifier.classify(ask.text)
         if match is None:
-            return self._topic(ask, "topic")
+            return self.answer_topic(ask, "topic")
         return HANDLERS[match.intent.action](self, ask, match)
 
     def _retrieve(self, ask: Ask, match: IntentMatch) -> Composed:
-        return self._topic(ask, match.intent.name)
+        return self.answer_topic(ask, match.intent.name)
 
     @needs_document
     def _metadata(self, ask: Ask, match: IntentMatch, document: Document) -> Composed:
         template = random_choice(match.intent.responses, ask.text)
-        suggestions = self._suggestions(document)
+        suggestions = self.document_suggestions(document)
         return Composed(facts.metadata_answer(match.intent.name, document, template, suggestions))
 
     @needs_document
     def _overview(self, ask: Ask, match: IntentMatch, document: Document) -> Composed:
-        suggestions = self._suggestions(document)
+        suggestions = self.document_suggestions(document)
         return Composed(facts.overview_answer(match.intent.name, document, suggestions))
 
     @needs_document
@@ -244,15 +224,15 @@ class AnswerEngine:
             document,
             match.slots,
             kind,
-            self._suggestions(document),
+            self.document_suggestions(document),
             leads=leads if wanted else None,
         )
-        return Composed(answer) if answer else self._topic(ask, "topic")
+        return Composed(answer) if answer else self.answer_topic(ask, "topic")
 
     # -- topic retrieval -----------------------------------------------------------------
-    def _topic(self, ask: Ask, intent: str) -> Composed:
+    def answer_topic(self, ask: Ask, intent: str) -> Composed:
         text, state, scope = ask
-        focus = dialogue.focus_of(text, state, self.documents, self._doc_index)
+        focus = dialogue.focus_of(text, state, self.documents, self.doc_index)
         retrieved = self._retrieve_in_context(text, state, scope, focus)
         hits = retrieved.hits
         debug = Debug(
@@ -278,9 +258,9 @@ class AnswerEngine:
         if absent:
             return self._verb_not_used(absent[0], state, scope)
         if not retrieved.hits or retrieved.confidence < FALLBACK_THRESHOLD:
-            document = self._current(state, scope)
+            document = self.current(state, scope)
             where = document.symbol if document else "the loaded resolutions"
-            return self._fallback(
+            return self.fallback(
                 "fallback",
                 f"I could not find that in the text of {where}, so I will not guess.",
                 state,
@@ -288,7 +268,7 @@ class AnswerEngine:
             )
         ambiguous = dialogue.ambiguous_documents(retrieved.hits, scope, state, self.documents)
         if ambiguous:
-            return self._ask_which(text, intent, state, ambiguous)
+            return self.ask_which(text, intent, state, ambiguous)
         top = retrieved.hits[0]
         document = self.documents[top.entry.document]
         selections = [clause_selection(self.index, top.entry, retrieved.query)]
@@ -301,7 +281,7 @@ class AnswerEngine:
             lead=lead,
             document=document,
             selections=selections,
-            suggestions=self._suggestions(document),
+            suggestions=self.document_suggestions(document),
         )
 
     def _retrieve_in_context(
@@ -323,7 +303,7 @@ class AnswerEngine:
             return search(frozenset({scope.document}))
         if scope.among is not None:
             return search(scope.among)
-        current = self._doc_index(state.document) if state.document else -1
+        current = self.doc_index(state.document) if state.document else -1
         if current < 0 or len(self.documents) == 1:
             return search(None)
         here = search(frozenset({current}))
@@ -334,7 +314,7 @@ class AnswerEngine:
         return here if moved and anywhere.confidence < STAY_THRESHOLD else anywhere
 
     def _verb_not_used(self, verb: str, state: ConversationState, scope: dialogue.Scope) -> Answer:
-        document = self._current(state, scope)
+        document = self.current(state, scope)
         if document is None:
             text = f"None of the loaded resolutions uses the verb “{verb}”."
         else:
@@ -343,19 +323,19 @@ class AnswerEngine:
                 f"{document.symbol} does not use the verb “{verb}” anywhere in its text. "
                 f"What its operative paragraphs do: {verbs}."
             )
-        return self._fallback("verb_not_used", text, state)
+        return self.fallback("verb_not_used", text, state)
 
     # -- lists ---------------------------------------------------------------------------
     @needs_document
     def _list(self, ask: Ask, match: IntentMatch, document: Document) -> Composed:
         listed = self._listed(ask.text, match, document)
         topic = match.slots.get("topic", "") if match.intent.by == "topic" else ""
-        return Composed(listed, topic=topic) if listed else self._topic(ask, "topic")
+        return Composed(listed, topic=topic) if listed else self.answer_topic(ask, "topic")
 
     def _listed(self, text: str, match: IntentMatch, document: Document) -> Answer | None:
         by = match.intent.by
         kinds = kinds_in(text)
-        suggestions = self._suggestions(document)
+        suggestions = self.document_suggestions(document)
         name = match.intent.name
         if by == "references":
             return listing.list_references(name, document, suggestions)
@@ -373,7 +353,7 @@ class AnswerEngine:
             return listing.list_by_topic(
                 name,
                 document,
-                self._doc_index(document.symbol),
+                self.doc_index(document.symbol),
                 match.slots["topic"],
                 self.index,
                 suggestions,
@@ -381,155 +361,38 @@ class AnswerEngine:
             )
         return None
 
-    # -- follow-ups ----------------------------------------------------------------------
-    def _followup(self, ask: Ask, match: IntentMatch) -> Composed:
-        document = self._current(ask.state, ask.scope)
-        current = document.get(ask.state.paragraph) if document and ask.state.paragraph else None
-        topic, by = match.slots.get("topic"), match.intent.by
-        if by == "others":
-            return self._in_other_documents(ask, match, document)
-        if by == "elsewhere" and document is not None:
-            return self._elsewhere(ask, match, document)
-        if topic and (by == "topic" or (by == "more" and current is None)):
-            scope = ask.scope
-            if document is not None and current is not None:  # stay in the resolution discussed
-                scope = dialogue.Scope(self._doc_index(document.symbol), False)
-            return self._topic(Ask(topic, ask.state, scope), "topic")
-        start = navigation.anchor(document, match.slots, current) if document else None
-        if document is None or start is None:
-            text = "We have not looked at a paragraph yet, so I cannot tell which one you mean."
-            return Composed(self._fallback(match.intent.name, text, ask.state))
-        return Composed(self._navigate(match, document, start, ask))
-
-    def _navigate(
-        self, match: IntentMatch, document: Document, current: Paragraph, ask: Ask
-    ) -> Answer:
-        name = match.intent.name
-        suggestions = self._suggestions(document)
-        by = match.intent.by
-        state = ask.state
-        if by in {"next", "previous"}:
-            step = navigation.step_count(match.slots) * (1 if by == "next" else -1)
-            start = navigation.step_start(document, current, ask.text)
-            return navigation.stepped_answer(name, document, start, step, suggestions)
-        if by == "footnote":
-            asked = set(self.analyzer.text_stems(ask.text))
-
-            def relevance(context: str) -> float:
-                return float(len(asked & set(self.analyzer.text_stems(context))))
-
-            return navigation.footnotes_answer(name, document, current, suggestions, relevance)
-        if by == "attached":
-            footnote = navigation.footnote_in_view(document, current, state.cited)
-            if footnote is None:
-                text = "We have not looked at a footnote yet, so I cannot tell which one you mean."
-                return self._fallback(name, text, state)
-            return navigation.attached_answer(name, document, footnote, suggestions)
-        if by == "which":
-            return quoted_answer(
-                intent=name,
-                confidence=1.0,
-                lead=f"That was {short_label(current)} of {document.symbol}.",
-                document=document,
-                selections=[whole(current)],
-                suggestions=suggestions,
-            )
-        return facts.paragraph_answer(
-            name,
-            document,
-            current,
-            suggestions,
-            lead=f"Here is {short_label(current)} of {document.symbol} in full:",
-        )
-
-    def _followup_topic(self, match: IntentMatch, state: ConversationState) -> str:
-        """What "is it mentioned anywhere else?" is about: the topic the message names, else
-        the one searched last."""
-        topic = match.slots.get("topic", "")
-        return topic if not self.index.query(topic).is_empty else state.topic
-
-    def _elsewhere(self, ask: Ask, match: IntentMatch, document: Document) -> Composed:
-        """Other paragraphs of the resolution on the same topic as the last answer."""
-        topic = self._followup_topic(match, ask.state)
-        if not topic:
-            text = "Tell me what to look for: which topic do you mean?"
-            return Composed(self._fallback(match.intent.name, text, ask.state))
-        listed = listing.list_by_topic(
-            match.intent.name,
-            document,
-            self._doc_index(document.symbol),
-            topic,
-            self.index,
-            self._suggestions(document),
-            exclude=frozenset(ask.state.cited),
-        )
-        if listed is None:
-            about = " ".join(t.surface for t in self.index.query(topic).terms)
-            text = (
-                f"No other paragraph of {document.symbol} deals with "
-                f"{about or topic.strip(' ?.')}, as far as its words go."
-            )
-            answer = fallback_answer(match.intent.name, text, self._suggestions(document), 0.7)
-            return Composed(answer, topic=topic)
-        return Composed(listed, topic=topic)
-
-    def _mentioned_elsewhere(self, topic: str, state: ConversationState) -> bool:
-        """Whether other paragraphs of the resolution discussed deal with the topic too."""
-        index = self._doc_index(state.document)
-        if index < 0:
-            return False
-        document = self.documents[index]
-        found = listing.list_by_topic(
-            "", document, index, topic, self.index, (), exclude=frozenset(state.cited)
-        )
-        return found is not None
-
-    def _in_other_documents(
-        self, ask: Ask, match: IntentMatch, document: Document | None
-    ) -> Composed:
-        """The same topic in the resolutions other than the one discussed."""
-        topic = self._followup_topic(match, ask.state)
-        others = frozenset(range(len(self.documents))) - (
-            {self._doc_index(document.symbol)} if document is not None else set()
-        )
-        if not topic or not others:
-            text = "There is no other resolution loaded to look in."
-            if not topic:
-                text = "Tell me what to look for: which topic do you mean?"
-            return Composed(self._fallback(match.intent.name, text, ask.state))
-        scope = dialogue.Scope(None, False, others)
-        return self._topic(Ask(topic, replace(ask.state, document=""), scope), "topic")
-
     # -- small talk, refusals, fallbacks ---------------------------------------------------
     def _template(self, ask: Ask, match: IntentMatch) -> Composed:
         text, document = self._response(match, ask.state, ask.scope)
-        suggestions = self._suggestions(document) if document else ()
+        suggestions = self.document_suggestions(document) if document else ()
         return Composed(
             plain_answer(match.intent.name, text, confidence=1.0, suggestions=suggestions)
         )
 
     def _refuse(self, ask: Ask, match: IntentMatch) -> Composed:
         text, document = self._response(match, ask.state, ask.scope)
-        return Composed(fallback_answer(match.intent.name, text, self._suggestions(document)))
+        return Composed(
+            fallback_answer(match.intent.name, text, self.document_suggestions(document))
+        )
 
     def _response(
         self, match: IntentMatch, state: ConversationState, scope: dialogue.Scope
     ) -> tuple[str, Document | None]:
         """One of the intent's responses, filled with the current document's fields (the
         first document when the conversation has none) and the loaded symbols."""
-        document = self._current(state, scope) or (self.documents[0] if self.documents else None)
+        document = self.current(state, scope) or (self.documents[0] if self.documents else None)
         values = facts.document_fields(document) if document else {}
         values["documents"] = ", ".join(d.symbol for d in self.documents)
         template = random_choice(match.intent.responses, match.intent.name)
         return facts.fill(template, values), document
 
-    def _fallback(
+    def fallback(
         self, intent: str, text: str, state: ConversationState, confidence: float = 0.0
     ) -> Answer:
-        document = self._current(state, dialogue.Scope(None, False))
-        return fallback_answer(intent, text, self._suggestions(document), confidence)
+        document = self.current(state, dialogue.Scope(None, False))
+        return fallback_answer(intent, text, self.document_suggestions(document), confidence)
 
-    def _ask_which(
+    def ask_which(
         self,
         text: str,
         intent: str,
@@ -558,17 +421,17 @@ class AnswerEngine:
         )
         return replace(answer, fallback=False, suggestions=tuple(choices))
 
-    def _suggestions(self, document: Document | None) -> tuple[str, ...]:
+    def document_suggestions(self, document: Document | None) -> tuple[str, ...]:
         return dialogue.suggestions_for(document, self._by_name.get("help"))
 
     # -- helpers ---------------------------------------------------------------------------
-    def _doc_index(self, symbol: str) -> int:
+    def doc_index(self, symbol: str) -> int:
         return self._symbols.get(symbol, -1)
 
-    def _current(self, state: ConversationState, scope: dialogue.Scope) -> Document | None:
+    def current(self, state: ConversationState, scope: dialogue.Scope) -> Document | None:
         if scope.document is not None:
             return self.documents[scope.document]
-        index = self._doc_index(state.document) if state.document else -1
+        index = self.doc_index(state.document) if state.document else -1
         if index >= 0:
             return self.documents[index]
         return self.documents[0] if len(self.documents) == 1 else None
@@ -580,7 +443,7 @@ HANDLERS: dict[Action, Handler] = {
     "fallback": AnswerEngine._refuse,
     "unsupported": AnswerEngine._refuse,
     "retrieve": AnswerEngine._retrieve,
-    "followup": AnswerEngine._followup,
+    "followup": followups.followup,
     "metadata": AnswerEngine._metadata,
     "overview": AnswerEngine._overview,
     "lookup": AnswerEngine._lookup,

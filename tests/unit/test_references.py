@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.core.names import abbreviates, derive_names, initials_pattern
 from bot.core.parse import parse_document
-from bot.core.references import DocumentReferences, abbreviates, derive_names, initials_pattern
+from bot.core.references import DocumentReferences
 from bot.core.text import Stemmer
 from bot.loading.lexicon import load_lexicon
 
