@@ -192,8 +192,29 @@ class AnswerEngine:
             ask = ask._replace(text=dialogue.resolve_demonstratives(ask.text, cited))
         match = self.classifier.classify(ask.text)
         if match is None:
-            return self.answer_topic(ask, "topic")
+            listed = self._implicit_list(ask, document)
+            return listed if listed is not None else self.answer_topic(ask, "topic")
         return HANDLERS[match.intent.action](self, ask, match)
+
+    def _implicit_list(self, ask: Ask, document: Document | None) -> Composed | None:
+        """A request for every paragraph with a lead verb, however phrased ("give me all the
+        encouragements"): a list cue and a word naming one of the document's lead verbs."""
+        if document is None:
+            return None
+        ignored = self.lexicon.question_words | self.lexicon.stopwords
+        verb = listing.lead_verb_in(ask.text, document, self.analyzer.stemmer, ignored)
+        if not verb:
+            return None
+        listed = listing.list_by_verb(
+            "list_by_verb",
+            document,
+            verb,
+            kinds_in(ask.text),
+            self.analyzer.stemmer,
+            self.lexicon.operative_verbs,
+            self.document_suggestions(document),
+        )
+        return Composed(listed) if listed is not None else None
 
     def _retrieve(self, ask: Ask, match: IntentMatch) -> Composed:
         return self.answer_topic(ask, match.intent.name)
@@ -265,6 +286,7 @@ class AnswerEngine:
                 f"I could not find that in the text of {where}, so I will not guess.",
                 state,
                 confidence=retrieved.confidence,
+                scope=scope,
             )
         ambiguous = dialogue.ambiguous_documents(retrieved.hits, scope, state, self.documents)
         if ambiguous:
@@ -323,7 +345,7 @@ class AnswerEngine:
                 f"{document.symbol} does not use the verb “{verb}” anywhere in its text. "
                 f"What its operative paragraphs do: {verbs}."
             )
-        return self.fallback("verb_not_used", text, state)
+        return self.fallback("verb_not_used", text, state, scope=scope)
 
     # -- lists ---------------------------------------------------------------------------
     @needs_document
@@ -387,9 +409,15 @@ class AnswerEngine:
         return facts.fill(template, values), document
 
     def fallback(
-        self, intent: str, text: str, state: ConversationState, confidence: float = 0.0
+        self,
+        intent: str,
+        text: str,
+        state: ConversationState,
+        confidence: float = 0.0,
+        scope: dialogue.Scope | None = None,
     ) -> Answer:
-        document = self.current(state, dialogue.Scope(None, False))
+        """A fallback with suggestions about the resolution asked about (else discussed)."""
+        document = self.current(state, scope or dialogue.Scope(None, False))
         return fallback_answer(intent, text, self.document_suggestions(document), confidence)
 
     def ask_which(

@@ -250,7 +250,7 @@ class DocumentReferences:
             return found
         if len(word) < 4 or word.isdigit():
             return 0.0
-        allowed = 1 if len(word) < 8 else 2
+        allowed = 1 if len(stem) < 8 else 2
         best = 0.0
         for name, weight in names.words.items():
             close = len(name) >= 4 and abs(len(name) - len(stem)) <= allowed

@@ -121,3 +121,17 @@ def test_a_declaration_body_is_its_annex(six_engine):
     )
     assert listed.intent == "list_by_verb"
     assert {"ax19", "ax24", "ax44", "ax50"} <= set(cited(listed))  # ax44 "Further commit"
+
+
+@pytest.mark.parametrize(
+    ("message", "listed"),
+    [
+        ("give me all the encouragements in the space text", ["op4", "op5", "op10", "op11"]),
+        ("What are all the concerns of the Cuba one", ["pp4", "pp8"]),
+        ("the ICC resolution - all its welcomes please", ["pp12", "op1", "op2", "op3", "op10"]),
+    ],
+)
+def test_a_list_cue_and_a_lead_verb_in_any_wording(six_engine, message, listed):
+    answer = ask(six_engine, message)
+    assert answer.intent == "list_by_verb"
+    assert [c for c in cited(answer) if not c.startswith("fn")][: len(listed)] == listed

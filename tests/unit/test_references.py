@@ -120,6 +120,12 @@ def test_a_mention_picks_its_document(documents, lexicon, message, symbol):
     assert named(documents, lexicon, message) == [symbol]
 
 
+def test_a_typo_is_judged_on_the_stem_length(documents, lexicon):
+    assert named(documents, lexicon, "the cooperation one", ["A/RES/71/194", "A/RES/73/6"]) == [
+        "A/RES/71/194"
+    ]
+
+
 def test_two_documents_with_the_same_subject_are_ambiguous(documents, lexicon):
     both = named(documents, lexicon, "the human rights cooperation resolution")
     assert both is not None and set(both) == {"A/RES/71/194", "A/RES/51/100"}

@@ -4,6 +4,7 @@ document the resolution cites. Each listed paragraph is cited."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from bot.core.answers.compose import Selection, quoted_answer, short_label, whole
@@ -55,6 +56,30 @@ def secondary_verb(
         position = found + 5
 
 
+LIST_CUE = re.compile(r"\b(all|every|each|everything|list|enumerate)\b")
+
+
+def lead_verb_in(text: str, document: Document, stemmer: Stemmer, ignored: frozenset[str]) -> str:
+    """A word of a message asking for a list ("all", "every", "list"...) that names the lead
+    verb of some paragraph of the document ("all the encouragements in the text" ->
+    "encouragements"), or ""."""
+    if not LIST_CUE.search(text.lower()):
+        return ""
+    adverbs = {stemmer.stem(w) for w in LEAD_ADVERBS}
+    leads = set()
+    for paragraph in document.paragraphs:
+        if paragraph.kind != "fn" and paragraph.lead:
+            core = [s for s in verb_stem(stemmer, paragraph.lead) if s not in adverbs]
+            if core:
+                leads.add(core[0])
+    for word in words(text):
+        if word in ignored or len(word) < 4:
+            continue
+        if stemmer.stem(word) in leads:
+            return word
+    return ""
+
+
 def list_by_verb(
     intent: str,
     document: Document,
@@ -80,8 +105,12 @@ def list_by_verb(
         return None
     where = _where(kinds)
     count = len(chosen)
+    named = next(
+        (s.paragraph.lead for s in chosen if lead_matches(stemmer, s.paragraph, wanted)), ""
+    )
+    shown = named.split()[-1] if named and named.split()[0].lower() in LEAD_ADVERBS else named
     lead = (
-        f"{document.symbol} uses “{verb}” in {count} {where}"
+        f"{document.symbol} uses “{shown or verb}” in {count} {where}"
         f"{'s' if count != 1 else ''}: " + ", ".join(short_label(s.paragraph) for s in chosen) + "."
     )
     return quoted_answer(
