@@ -161,7 +161,7 @@ _PLAIN_REQUEST: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             "",
         ),
         (r"\bvery (?=(?:last|first|final|end|beginning|start)\b)", ""),
-        (r"\b(?:un|u\.n\.|ga|unga)(?:'s)? (?=(?:general assembly|session|resolution|text)\b)", ""),
+        (r"(?<![\w.])(?:un|u\.n\.|ga|unga)(?:'s)? (?=[a-z])", ""),
         (
             r"(?<=[?.!,;:-])\s*(?:-\s*)?(?:and )?(?:list (?:them|it) all|list them|"
             r"all of (?:it|them)|(?:them|it) all|every (?:single )?one(?: of them)?|"

@@ -28,6 +28,7 @@ def cited(answer):
         ("What's the very last paragraph?", "what's the last paragraph?"),
         ("What does it encourage? list them all", "what does it encourage?"),
         ("I'd like to know what op 3 says", "what op 3 says"),
+        ("who was the UN high commissioner then?", "who was the high commissioner then?"),
     ],
 )
 def test_what_does_not_change_a_request_is_left_out(message, plain):
