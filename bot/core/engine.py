@@ -106,6 +106,10 @@ class AnswerEngine:
             answer = self.fallback("empty", "I did not catch a question there.", state)
             return Turn(answer, state)
         chosen = dialogue.resolve_choice(text, state, self.documents)
+        if chosen is None and state.pending_choices and state.pending_question:
+            among = [self.doc_index(s) for s in state.pending_choices]
+            picked = self.references.pick(text, among)
+            chosen = self.documents[picked].symbol if picked is not None else None
         if chosen is not None:
             text = state.pending_question
             state = replace(state, document=chosen, pending_question="", pending_choices=())

@@ -143,6 +143,16 @@ class DocumentReferences:
         found.sort(key=lambda item: (not item[1].confident, -item[0]))
         return found[0][1]
 
+    def pick(self, text: str, among: Iterable[int]) -> int | None:
+        """The one of `among` that a short reply names ("the 2016 one", "ICC", "space"), for
+        answering "which resolution do you mean?"; None when it names none or several."""
+        tokens = Tokens(text)
+        window = [t for t in tokens if bare(t[0]) not in HEADS and bare(t[0]) not in self.stopwords]
+        if not window or len(window) > MAX_WINDOW:
+            return None
+        scored = self._match(window, set(among))
+        return scored[0][0] if scored is not None and len(scored[0]) == 1 else None
+
     def without(self, text: str, mention: Mention) -> str:
         """The message with the mention taken out: "paragraph 7 of the space resolution" ->
         "paragraph 7"; "When was the Cuba resolution adopted" -> "When was the resolution

@@ -87,3 +87,11 @@ def test_naming_another_resolution_alone_asks_the_last_question_there(six_engine
     assert "26 October 2018" in turn.answer.text
     turn = ask(six_engine, "and the ICC one?", turn.state)
     assert first(turn) == "A/RES/73/7:meta"
+
+
+@pytest.mark.parametrize("reply", ["the 1996 one", "1996", "the older one, from 1996"])
+def test_a_choice_can_be_answered_by_name(six_engine, reply):
+    turn = ask(six_engine, "When was the human rights cooperation resolution adopted?")
+    assert turn.answer.choices
+    chosen = ask(six_engine, reply, turn.state)
+    assert first(chosen) == "A/RES/51/100:meta"
