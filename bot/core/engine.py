@@ -251,6 +251,7 @@ class AnswerEngine:
             kind,
             self.document_suggestions(document),
             leads=leads if wanted else None,
+            bare=not re.search(r"\boperative\b|\bop\s*\.?\s*\d", ask.text, re.I),
         )
         return Composed(answer) if answer else self.answer_topic(ask, "topic")
 

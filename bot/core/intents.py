@@ -82,11 +82,40 @@ ORDINALS: dict[str, int] = {
     "next to last": -2,
 }
 
+NUMBER_WORDS: dict[str, int] = {
+    word: value
+    for value, word in enumerate(
+        (
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+            "thirteen",
+            "fourteen",
+            "fifteen",
+            "sixteen",
+            "seventeen",
+            "eighteen",
+            "nineteen",
+            "twenty",
+        ),
+        start=1,
+    )
+}
+
 MACROS: dict[str, str] = {
     "ordinal": "(?P<ordinal>"
     + "|".join(sorted(map(re.escape, ORDINALS), key=len, reverse=True))
     + ")",
-    "number": r"(?P<number>\d{1,3})",
+    "number": r"(?P<number>\d{1,3}|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")",
     "doc": r"(?P<doc>\d{1,3}/\d{1,4})",
 }
 
@@ -279,6 +308,13 @@ def _collect_literals(items: list[Any], found: list[str]) -> None:
         if op is sre_constants.SUBPATTERN:
             _collect_literals(list(value[-1]), found)
     flush()
+
+
+def number_value(text: str) -> int | None:
+    """ "12" -> 12, "six" -> 6; None for anything else."""
+    if text.isdigit():
+        return int(text)
+    return NUMBER_WORDS.get(text.lower())
 
 
 def ordinal_value(word: str) -> int | None:

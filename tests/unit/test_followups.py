@@ -29,6 +29,7 @@ def first(answer):
         ("and what comes right after that?", "op8"),
         ("and the paragraph after", "op8"),
         ("the one after", "op8"),
+        ("which paragraph comes next?", "op8"),
         ("what's the paragraph just before it?", "op6"),
         ("go two paragraphs on", "op9"),
         ("and the paragraph two before that?", "op5"),

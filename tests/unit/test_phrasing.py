@@ -136,3 +136,17 @@ def test_a_list_cue_and_a_lead_verb_in_any_wording(six_engine, message, listed):
     answer = ask(six_engine, message)
     assert answer.intent == "list_by_verb"
     assert [c for c in cited(answer) if not c.startswith("fn")][: len(listed)] == listed
+
+
+@pytest.mark.parametrize(
+    ("message", "paragraph"),
+    [
+        ("what's the last paragraph of the tuberculosis declaration?", "ax53"),
+        ("the first paragraph of the TB declaration", "ax1"),
+        ("operative paragraph 1 of the TB declaration", "op1"),  # named: the operative part
+        ("footnote six of the TB declaration", "fn6"),  # a number in words
+        ("paragraph twelve of the ICC resolution", "op12"),
+    ],
+)
+def test_bare_paragraph_references_count_where_the_substance_is(six_engine, message, paragraph):
+    assert cited(ask(six_engine, message))[0] == paragraph

@@ -8,10 +8,10 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 
 from bot.core.answers.compose import plain_answer, quoted_answer, short_label, whole
-from bot.core.answers.facts import find_paragraph, neighbour, paragraph_answer
+from bot.core.answers.facts import body_kind, find_paragraph, neighbour, paragraph_answer
 from bot.core.index import anchor_contexts
 from bot.core.kinds import kind_of
-from bot.core.models import Answer, Document, Paragraph, ParagraphKind
+from bot.core.models import Answer, Document, Paragraph
 
 COUNTS = {"two": 2, "three": 3, "four": 4, "five": 5}
 
@@ -31,12 +31,8 @@ def anchor(
     the last one cited."""
     if not slots.get("number") and not slots.get("ordinal"):
         return current
-    default: ParagraphKind = "op" if document.of_kind("op") else "ax"
-    kind = kind_of(slots.get("kind", ""), default)
-    found = find_paragraph(document, kind, slots.get("number", ""), slots.get("ordinal", ""))
-    if found is None and not slots.get("kind") and kind == "op":
-        found = find_paragraph(document, "ax", slots.get("number", ""), slots.get("ordinal", ""))
-    return found
+    kind = kind_of(slots.get("kind", ""), body_kind(document))
+    return find_paragraph(document, kind, slots.get("number", ""), slots.get("ordinal", ""))
 
 
 def step_start(document: Document, start: Paragraph, message: str) -> Paragraph:
