@@ -33,7 +33,7 @@ from bot.core.text import Stemmer, fold
 __all__ = ["DocumentReferences", "Mention", "derive_names", "names_in"]
 
 # Words for a document that open a mention ("the resolution on"); HEADS end one.
-OPENING_HEADS = frozenset({"resolution", "text", "declaration", "document"})
+OPENING_HEADS = frozenset({"resolution", "text", "declaration", "document", "one"})
 ABOUT = frozenset({"on", "about", "concerning", "regarding", "against", "entitled", "titled"})
 DETERMINERS = frozenset({"the", "this", "that", "a", "an"})
 # Words that may stand before a mention and go with it when it is taken out of the message.

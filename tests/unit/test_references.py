@@ -113,6 +113,8 @@ def test_words_every_resolution_shares_are_not_names(documents, lexicon):
         ("the 2016 human rights resolution", "A/RES/71/194"),  # adoption year
         ("the 1996 human rights cooperation resolution", "A/RES/51/100"),
         ("the resolution on the Cuba embargo", "A/RES/73/8"),
+        ("what's in the one about Cuba?", "A/RES/73/8"),
+        ("tell me about the one on outer space", "A/RES/73/6"),
         ("the blockade resolution", "A/RES/73/8"),  # a thesaurus synonym of its title
     ],
 )
