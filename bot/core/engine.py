@@ -55,7 +55,8 @@ def needs_document(handler: DocumentHandler) -> Handler:
     return handle
 
 
-CacheKey = tuple[str, int | None, str, str]
+# What an answer depends on: the routed message, its scope, and the conversation so far.
+CacheKey = tuple[str, int | None, frozenset[int] | None, str, str, tuple[str, ...], str]
 
 
 class AnswerEngine:
@@ -132,7 +133,16 @@ class AnswerEngine:
 
     def _composed(self, ask: Ask) -> Composed:
         """The answer to a routed message, remembered for the same message and context."""
-        key = (ask.text, ask.scope.document, ask.state.document, ask.state.paragraph)
+        state, scope = ask.state, ask.scope
+        key = (
+            ask.text,
+            scope.document,
+            scope.among,
+            state.document,
+            state.paragraph,
+            state.cited,
+            state.topic,
+        )
         composed = self._cache.get(key)
         if composed is None:
             composed = self._answer(ask)

@@ -3,6 +3,8 @@ else", other resolutions, and what the state remembers between turns."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from bot.core.models import ConversationState
@@ -134,3 +136,16 @@ def test_the_state_remembers_documents_and_paragraphs(six_engine):
     assert "debris" in state.topic
     again = ConversationState.from_dict(state.to_dict())
     assert again == state
+
+
+def test_remembered_answers_depend_on_the_topic_of_the_conversation(engine):
+    """With an answer cache, "anywhere else?" from the same paragraph but another topic must
+    not get the first conversation's answer."""
+    from bot.core.engine import AnswerEngine
+
+    cached = AnswerEngine(engine.documents, engine.intents, engine.lexicon, cache_size=64)
+    at_op7 = ConversationState(document="A/RES/71/194", paragraph="op7", cited=("op7",))
+    transparency = cached.reply("anywhere else?", replace(at_op7, topic="transparency"))
+    racism = cached.reply("anywhere else?", replace(at_op7, topic="racism"))
+    assert [c.paragraph for c in transparency.answer.citations] == ["pp11"]
+    assert "op5" in [c.paragraph for c in racism.answer.citations]
