@@ -56,7 +56,7 @@ def needs_document(handler: DocumentHandler) -> Handler:
 
 
 # What an answer depends on: the routed message, its scope, and the conversation so far.
-CacheKey = tuple[str, int | None, frozenset[int] | None, str, str, tuple[str, ...], str]
+CacheKey = tuple[str, int | None, frozenset[int] | None, str, str, tuple[str, ...], str, str]
 
 
 class AnswerEngine:
@@ -114,21 +114,21 @@ class AnswerEngine:
         if chosen is not None:
             text = state.pending_question
             state = replace(state, document=chosen, pending_question="", pending_choices=())
-            routed, scope, _ = self._route(text, among=(self.doc_index(chosen),))
+            routed, scope, _, named = self._route(text, among=(self.doc_index(chosen),))
         else:
             state = replace(state, pending_question="", pending_choices=())
-            routed, scope, candidates = self._route(text)
+            routed, scope, candidates, named = self._route(text)
             if len(candidates) > 1:
                 answer = self.ask_which(text, "clarify", state, candidates)
                 return Turn(answer, dialogue.next_state(state, answer, text))
         if scope.explicit and dialogue.only_switches(routed) and state.last_question:
             # "and in the ICC one?": the last question again, in the document named now
             text = state.last_question
-            routed = self._route(text)[0]
-        composed = self._composed(Ask(routed, state, scope))
+            routed, _, _, named = self._route(text)
+        composed = self._composed(Ask(routed, state, scope, named))
         answer = composed.answer
         next_state = dialogue.next_state(state, answer, text, composed.topic)
-        suggested = self._suggest(answer, composed.topic, routed, next_state)
+        suggested = self._suggest(answer, composed.topic, Ask(routed, next_state, scope, named))
         return Turn(replace(answer, suggestions=suggested), next_state, composed.debug)
 
     def _composed(self, ask: Ask) -> Composed:
@@ -142,6 +142,7 @@ class AnswerEngine:
             state.paragraph,
             state.cited,
             state.topic,
+            ask.named,
         )
         composed = self._cache.get(key)
         if composed is None:
@@ -149,13 +150,12 @@ class AnswerEngine:
             self._cache.put(key, composed)
         return composed
 
-    def _suggest(
-        self, answer: Answer, topic: str, routed: str, state: ConversationState
-    ) -> tuple[str, ...]:
+    def _suggest(self, answer: Answer, topic: str, asked: Ask) -> tuple[str, ...]:
         """Suggestions after this answer: the next paragraph, the topic elsewhere, the same
         question in another resolution (only when that one answers it)."""
         if answer.fallback or not answer.citations:
             return answer.suggestions
+        routed, state, named = asked.text, asked.state, asked.named
         words = ""
         if answer.intent == "topic" and topic and followups.mentioned_elsewhere(self, topic, state):
             words = dialogue.topic_phrase(topic, self.index.query(topic))
@@ -163,33 +163,34 @@ class AnswerEngine:
         other = another_document(current, state, self.documents)
         if other is not None:
             scope = dialogue.Scope(self.doc_index(other.symbol), True)
-            trial = self._composed(Ask(routed, state, scope)).answer
+            trial = self._composed(Ask(routed, state, scope, named)).answer
             if trial.fallback or not trial.citations or trial.citations[0].document != other.symbol:
                 other = None
         return conversation_suggestions(answer, self.documents, words, other, answer.suggestions)
 
     def _route(
         self, text: str, among: Iterable[int] | None = None
-    ) -> tuple[str, dialogue.Scope, tuple[int, ...]]:
+    ) -> tuple[str, dialogue.Scope, tuple[int, ...], str]:
         """The message without the name of the resolution it picks (its number or symbol,
-        else the words people call it by), the scope it sets, and the candidates when the
-        name fits several documents equally well."""
+        else the words people call it by), the scope it sets, the candidates when the name
+        fits several documents equally well, and the words of the name taken out."""
         allowed = None if among is None else tuple(among)
         scope = dialogue.scope_of(text, self._numbers)
         if scope.document is not None and (allowed is None or scope.document in allowed):
-            return dialogue.without_mention(text, self.documents[scope.document]), scope, ()
+            return dialogue.without_mention(text, self.documents[scope.document]), scope, (), ""
         mention = self.references.find(text, among=allowed)
         if mention is None:
-            return text, dialogue.Scope(None, False), ()
+            return text, dialogue.Scope(None, False), (), ""
         if not mention.confident:
-            return text, dialogue.Scope(None, False), mention.documents
+            return text, dialogue.Scope(None, False), mention.documents, ""
         routed = self.references.without(text, mention)
-        return routed, dialogue.Scope(mention.documents[0], True), ()
+        named = " ".join(mention.words)
+        return routed, dialogue.Scope(mention.documents[0], True), (), named
 
     def unsupported_terms(self, question: str, answer: Answer) -> tuple[str, ...]:
         """The key terms of a question that the paragraph its answer cites first lacks (for
         checking answers before they are published, as the FAQ's are)."""
-        routed, scope, _ = self._route(question)
+        routed, scope, _, _ = self._route(question)
         document = self.current(ConversationState(), scope)
         if answer.citations:
             document = self.documents[self.doc_index(answer.citations[0].document)]
@@ -267,9 +268,14 @@ class AnswerEngine:
 
     # -- topic retrieval -----------------------------------------------------------------
     def answer_topic(self, ask: Ask, intent: str) -> Composed:
-        text, state, scope = ask
+        text, state, scope = ask.text, ask.state, ask.scope
         focus = dialogue.focus_of(text, state, self.documents, self.doc_index)
         retrieved = self._retrieve_in_context(text, state, scope, focus)
+        if retrieved.confidence < FALLBACK_THRESHOLD and ask.named:
+            # the subject's words, taken out so as not to steer, may be all that grounds it
+            again = self._retrieve_in_context(f"{text} {ask.named}", state, scope, focus)
+            if again.confidence >= FALLBACK_THRESHOLD:
+                retrieved = again
         hits = retrieved.hits
         debug = Debug(
             intent,
@@ -289,7 +295,7 @@ class AnswerEngine:
         return Composed(self._topic_answer(ask, intent, retrieved), debug, topic=text)
 
     def _topic_answer(self, ask: Ask, intent: str, retrieved: Retrieved) -> Answer:
-        text, state, scope = ask
+        text, state, scope = ask.text, ask.state, ask.scope
         absent = absent_verbs(self.index, retrieved.query, self._verb_stems)
         if absent:
             return self._verb_not_used(absent[0], state, scope)

@@ -17,6 +17,7 @@ class Ask(NamedTuple):
     text: str
     state: ConversationState
     scope: Scope
+    named: str = ""  # the words that named the resolution, taken out of `text`
 
 
 @dataclass(frozen=True, slots=True)

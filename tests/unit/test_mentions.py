@@ -95,3 +95,14 @@ def test_a_choice_can_be_answered_by_name(six_engine, reply):
     assert turn.answer.choices
     chosen = ask(six_engine, reply, turn.state)
     assert first(chosen) == "A/RES/51/100:meta"
+
+
+def test_the_subject_words_come_back_only_when_the_rest_grounds_nothing(six_engine):
+    """Taken out, "the human rights cooperation text" leaves "is the UPR just paperwork?",
+    too little to answer; with the subject's words the text grounds op8."""
+    turn = ask(
+        six_engine,
+        "in the 2016 human rights cooperation text, is the UPR supposed to change anything "
+        "for people or is it paperwork",
+    )
+    assert first(turn) == "A/RES/71/194:op8"
