@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from bot.bench.bm25 import Bm25Result, measure_bm25
 from bot.bench.measure import Latency, Stopwatch, process_memory
@@ -47,7 +48,7 @@ class EngineResult:
         return self.topic_correct / self.topic_total if self.topic_total else 0.0
 
 
-def cache_off_arguments() -> tuple[dict[str, int], str]:
+def cache_off_arguments() -> tuple[dict[str, Any], str]:
     """`cache_size=0` when AnswerEngine takes an answer cache, else nothing to turn off."""
     if "cache_size" in inspect.signature(AnswerEngine).parameters:
         return {"cache_size": 0}, "cache_size=0"

@@ -5,14 +5,20 @@ from __future__ import annotations
 import argparse
 import sys
 
+from bot.core.engine import AnswerEngine
 from bot.loading.engine import load_all
 
 
 def run_check(args: argparse.Namespace) -> int:
     loaded = load_all(args.knowledge, args.intents)
-    from bot.web.faq import faq_problems
+    from bot.web.faq import faq_answer_problems, faq_problems
 
     loaded.problems += faq_problems(args.knowledge)
+    if not loaded.problems:  # every FAQ answer must cite a paragraph holding its key terms
+        engine = AnswerEngine(
+            loaded.documents, loaded.intents, loaded.lexicon, aliases=loaded.aliases
+        )
+        loaded.problems += faq_answer_problems(engine, args.knowledge)
     for problem in loaded.problems:
         print(problem, file=sys.stderr)
     if loaded.problems:
@@ -25,4 +31,7 @@ def run_check(args: argparse.Namespace) -> int:
     )
     for document in loaded.documents:
         print(f"  {document.symbol}: {document.title} ({document.source})")
+        names = engine.references.shown_names(engine.documents.index(document))
+        if names:
+            print(f"    also called: {', '.join(names)}")
     return 0

@@ -24,6 +24,8 @@ def run_eval_file(args: argparse.Namespace) -> int:
         return 2
     started = time.perf_counter()
     report = run_eval(engine, data)
+    for symbol in report.missing:
+        print(f"resbot eval: {args.file}: {symbol} is not loaded", file=sys.stderr)
     elapsed = time.perf_counter() - started
     summary = report.summary()
     summary["seconds"] = round(elapsed, 3)
@@ -34,7 +36,7 @@ def run_eval_file(args: argparse.Namespace) -> int:
                 "id": o.case.id,
                 "question": o.case.question,
                 "why": o.why,
-                "cited": [c.paragraph for c in o.answer.citations],
+                "cited": [f"{c.document}:{c.paragraph}" for c in o.answer.citations],
             }
             for o in report.outcomes
             if not o.correct

@@ -9,10 +9,11 @@ from dataclasses import dataclass, replace
 
 from bot.core.answers.compose import short_label
 from bot.core.answers.facts import document_fields, fill, template_fields
-from bot.core.index import Hit
+from bot.core.index import Hit, Query
 from bot.core.intents import Intent, ordinal_value
 from bot.core.models import Answer, ConversationState, Document, Paragraph
-from bot.core.text import fold
+from bot.core.names import names_in
+from bot.core.text import fold, word_set
 
 AMBIGUITY_RATIO = 0.92
 FOCUS_PARAGRAPH = 1.25
@@ -45,10 +46,12 @@ def points_at_document(text: str) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class Scope:
-    """The document a message is restricted to (index), and whether it said so itself."""
+    """The document a message is restricted to (index), whether it said so itself, and the
+    documents a search may look in when it is several ("in the other resolutions")."""
 
     document: int | None
     explicit: bool
+    among: frozenset[int] | None = None
 
 
 _MENTION_PHRASE = re.compile(
@@ -69,6 +72,19 @@ def without_mention(text: str, document: Document) -> str:
 
     stripped = " ".join(_MENTION_PHRASE.sub(replace_mention, text).split())
     return stripped if re.search(r"\w", stripped) else text
+
+
+_SWITCH_WORDS = word_set(
+    """and what how about in for with the same question again there then now so ok okay also
+    too please pls ask but resolution text one document declaration that this it thing of on
+    answer is then instead say"""
+)
+
+
+def only_switches(text: str) -> bool:
+    """Whether a message, once the resolution it names is taken out, asks nothing of its own
+    ("and in the ICC one?", "what about resolution 73/8?"): the last question is meant."""
+    return all(word in _SWITCH_WORDS for word in re.findall(r"[a-z]+", fold(text)))
 
 
 def scope_of(text: str, numbers: Mapping[str, int]) -> Scope:
@@ -105,22 +121,66 @@ def resolve_choice(
     return None
 
 
-def next_state(state: ConversationState, answer: Answer, text: str) -> ConversationState:
-    """Remember the primary citation (document and paragraph) and any pending choice."""
+REMEMBERED_DOCUMENTS = 8
+
+
+def next_state(
+    state: ConversationState, answer: Answer, text: str, topic: str = ""
+) -> ConversationState:
+    """Remember the primary citation (document and paragraph), every paragraph of that
+    document the answer cited, the documents discussed, what a topic question searched for,
+    and any pending choice."""
     if answer.choices:
         return replace(state, pending_question=text, pending_choices=answer.choices)
     if not answer.citations:
-        return replace(state, last_question=text)
+        return replace(state, last_question=text, topic=topic or state.topic)
     primary = answer.citations[0]
     paragraph = primary.paragraph if primary.paragraph != "meta" else state.paragraph
     if primary.document != state.document and primary.paragraph == "meta":
         paragraph = ""
+    cited = tuple(
+        c.paragraph
+        for c in answer.citations
+        if c.document == primary.document and c.paragraph != "meta"
+    )
+    if not cited and primary.document == state.document:
+        cited = state.cited
+    documents = (primary.document, *(d for d in state.documents if d != primary.document))
     return replace(
         state,
         document=primary.document,
         paragraph=paragraph,
         last_question=text,
+        cited=cited,
+        documents=documents[:REMEMBERED_DOCUMENTS],
+        topic=topic or state.topic,
     )
+
+
+_DEMONSTRATIVE = re.compile(r"\b(that|this|the same|the said|said) ([a-z][a-z-]{2,})\b", re.I)
+_NOT_A_NAME = word_set(
+    """paragraph paragraphs para clause clauses footnote footnotes note notes one ones
+    resolution resolutions text document part section passage question point topic thing
+    matter issue time way"""
+)
+
+
+def resolve_demonstratives(text: str, cited: Sequence[Paragraph]) -> str:
+    """ "is that agreement mentioned ..." -> "is Relationship Agreement mentioned ...": a
+    demonstrative before a noun that ends a name in the paragraphs just cited is that name."""
+
+    def replace_one(match: re.Match[str]) -> str:
+        noun = match.group(2).lower()
+        if noun in _NOT_A_NAME:
+            return match.group(0)
+        for paragraph in cited:
+            for name in names_in(paragraph.text, skip_first=True):
+                words = name.split()
+                if len(words) > 1 and words[-1].lower().rstrip("s") == noun.rstrip("s"):
+                    return name
+        return match.group(0)
+
+    return _DEMONSTRATIVE.sub(replace_one, text)
 
 
 def focus_of(
@@ -152,7 +212,9 @@ def ambiguous_documents(
     hits: Sequence[Hit], scope: Scope, state: ConversationState, documents: Sequence[Document]
 ) -> list[int]:
     """Documents whose best paragraphs answer equally well, when nothing says which is meant."""
-    if scope.document is not None or state.document or len(documents) < 2 or not hits:
+    if scope.document is not None or scope.among is not None or state.document:
+        return []
+    if len(documents) < 2 or not hits:
         return []
     top = hits[0]
     rivals = [top.entry.document]
@@ -162,6 +224,25 @@ def ambiguous_documents(
         if hit.entry.document not in rivals:
             rivals.append(hit.entry.document)
     return rivals if len(rivals) > 1 else []
+
+
+def topic_phrase(text: str, query: Query) -> str:
+    """The words of a question its search used, as the person wrote them: "What does it say
+    about the Helms-Burton Act?" -> "Helms-Burton Act"."""
+    folded = text.lower()  # same offsets as the text
+    spans = []
+    for term in query.terms:
+        found = re.search(r"\b" + re.escape(term.surface.split()[0]), folded)
+        last = re.search(r"\b" + re.escape(term.surface.split()[-1]) + r"\w*", folded)
+        if found and last:
+            spans.append((found.start(), last.end()))
+    if not spans:
+        return ""
+    start, end = min(a for a, _ in spans), max(b for _, b in spans)
+    phrase = text[start:end].strip(" ,.?!")
+    if len(phrase.split()) > 6:
+        return " ".join(t.surface for t in query.terms)
+    return phrase
 
 
 def topic_lead(document: Document, paragraph: Paragraph) -> str:

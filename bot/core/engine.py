@@ -4,19 +4,16 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
-from typing import NamedTuple
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
 
-from bot.core import dialogue
+from bot.core import dialogue, followups, grounding
 from bot.core.answers import facts
 from bot.core.answers import lists as listing
 from bot.core.answers.compose import (
     fallback_answer,
     plain_answer,
     quoted_answer,
-    short_label,
-    whole,
 )
 from bot.core.answers.topics import (
     FALLBACK_THRESHOLD,
@@ -33,27 +30,13 @@ from bot.core.intents import Action, Intent, IntentClassifier, IntentMatch
 from bot.core.kinds import kind_of, kinds_in
 from bot.core.lexicon import Lexicon
 from bot.core.models import Answer, ConversationState, Document, Paragraph, Turn
+from bot.core.references import DocumentReferences
+from bot.core.routing import Ask, Composed
+from bot.core.suggestions import another_document, conversation_suggestions
 
 MAX_MESSAGE_CHARS = 2000
 STAY_THRESHOLD = 0.5
 MAX_CHOICES = 8
-
-
-class Ask(NamedTuple):
-    """One message as routed: its text (without a resolution's name when it picked one), the
-    sender's state, and the resolution it is scoped to."""
-
-    text: str
-    state: ConversationState
-    scope: dialogue.Scope
-
-
-@dataclass(frozen=True, slots=True)
-class Composed:
-    """A handler's result: the answer and, for retrieval, how it was found."""
-
-    answer: Answer
-    debug: Debug | None = None
 
 
 Handler = Callable[["AnswerEngine", Ask, IntentMatch], Composed]
@@ -64,15 +47,16 @@ def needs_document(handler: DocumentHandler) -> Handler:
     """A handler that needs one resolution: asks which one when that is not clear."""
 
     def handle(engine: AnswerEngine, ask: Ask, match: IntentMatch) -> Composed:
-        document = engine._current(ask.state, ask.scope)
+        document = engine.current(ask.state, ask.scope)
         if document is None:
-            return Composed(engine._ask_which(ask.text, match.intent.name, ask.state))
+            return Composed(engine.ask_which(ask.text, match.intent.name, ask.state))
         return handler(engine, ask, match, document)
 
     return handle
 
 
-CacheKey = tuple[str, int | None, str, str]
+# What an answer depends on: the routed message, its scope, and the conversation so far.
+CacheKey = tuple[str, int | None, frozenset[int] | None, str, str, tuple[str, ...], str, str]
 
 
 class AnswerEngine:
@@ -84,11 +68,19 @@ class AnswerEngine:
         intents: Sequence[Intent],
         lexicon: Lexicon,
         *,
+        aliases: Mapping[str, Sequence[str]] | None = None,
         cache_size: int = 0,
     ) -> None:
         self.documents = tuple(documents)
         self.lexicon = lexicon
         self.analyzer = Analyzer(lexicon)
+        self.references = DocumentReferences(
+            self.documents,
+            self.analyzer.stemmer,
+            lexicon.stopwords,
+            lexicon.synonyms,
+            dict(aliases or {}),
+        )
         self.index = ParagraphIndex(self.documents, self.analyzer)
         self.classifier = IntentClassifier(tuple(intents))
         self.intents = tuple(intents)
@@ -112,61 +104,178 @@ class AnswerEngine:
         state = state or ConversationState()
         text = " ".join(message.split())[:MAX_MESSAGE_CHARS]
         if not text or not re.search(r"\w", text):
-            answer = self._fallback("empty", "I did not catch a question there.", state)
+            answer = self.fallback("empty", "I did not catch a question there.", state)
             return Turn(answer, state)
         chosen = dialogue.resolve_choice(text, state, self.documents)
+        if chosen is None and state.pending_choices and state.pending_question:
+            among = [self.doc_index(s) for s in state.pending_choices]
+            picked = self.references.pick(text, among)
+            chosen = self.documents[picked].symbol if picked is not None else None
         if chosen is not None:
             text = state.pending_question
             state = replace(state, document=chosen, pending_question="", pending_choices=())
-            scope = dialogue.Scope(self._doc_index(chosen), explicit=True)
+            routed, scope, _, named = self._route(text, among=(self.doc_index(chosen),))
         else:
             state = replace(state, pending_question="", pending_choices=())
-            scope = dialogue.scope_of(text, self._numbers)
-        routed = text
-        if scope.explicit and scope.document is not None:
-            routed = dialogue.without_mention(text, self.documents[scope.document])
-        key = (routed, scope.document, state.document, state.paragraph)
+            routed, scope, candidates, named = self._route(text)
+            if len(candidates) > 1:
+                answer = self.ask_which(text, "clarify", state, candidates)
+                return Turn(answer, dialogue.next_state(state, answer, text))
+        if scope.explicit and dialogue.only_switches(routed) and state.last_question:
+            # "and in the ICC one?": the last question again, in the document named now
+            text = state.last_question
+            routed, _, _, named = self._route(text)
+        composed = self._composed(Ask(routed, state, scope, named))
+        answer = composed.answer
+        next_state = dialogue.next_state(state, answer, text, composed.topic)
+        suggested = self._suggest(answer, composed.topic, Ask(routed, next_state, scope, named))
+        return Turn(replace(answer, suggestions=suggested), next_state, composed.debug)
+
+    def _composed(self, ask: Ask) -> Composed:
+        """The answer to a routed message, remembered for the same message and context."""
+        state, scope = ask.state, ask.scope
+        key = (
+            ask.text,
+            scope.document,
+            scope.among,
+            state.document,
+            state.paragraph,
+            state.cited,
+            state.topic,
+            ask.named,
+        )
         composed = self._cache.get(key)
         if composed is None:
-            composed = self._answer(Ask(routed, state, scope))
+            composed = self._answer(ask)
             self._cache.put(key, composed)
-        answer = composed.answer
-        return Turn(answer, dialogue.next_state(state, answer, text), composed.debug)
+        return composed
+
+    def _suggest(self, answer: Answer, topic: str, asked: Ask) -> tuple[str, ...]:
+        """Suggestions after this answer: the next paragraph, the topic elsewhere, the same
+        question in another resolution (only when that one answers it)."""
+        if answer.fallback or not answer.citations:
+            return answer.suggestions
+        routed, state, named = asked.text, asked.state, asked.named
+        words = ""
+        if answer.intent == "topic" and topic and followups.mentioned_elsewhere(self, topic, state):
+            words = dialogue.topic_phrase(topic, self.index.query(topic))
+        current = self.documents[self.doc_index(answer.citations[0].document)]
+        other = another_document(current, state, self.documents)
+        if other is not None:
+            scope = dialogue.Scope(self.doc_index(other.symbol), True)
+            trial = self._composed(Ask(routed, state, scope, named)).answer
+            if trial.fallback or not trial.citations or trial.citations[0].document != other.symbol:
+                other = None
+        return conversation_suggestions(answer, self.documents, words, other, answer.suggestions)
+
+    def _route(
+        self, text: str, among: Iterable[int] | None = None
+    ) -> tuple[str, dialogue.Scope, tuple[int, ...], str]:
+        """The message without the name of the resolution it picks (its number or symbol,
+        else the words people call it by), the scope it sets, the candidates when the name
+        fits several documents equally well, and the words of the name taken out."""
+        allowed = None if among is None else tuple(among)
+        scope = dialogue.scope_of(text, self._numbers)
+        if scope.document is not None and (allowed is None or scope.document in allowed):
+            return dialogue.without_mention(text, self.documents[scope.document]), scope, (), ""
+        mention = self.references.find(text, among=allowed)
+        if mention is None:
+            return text, dialogue.Scope(None, False), (), ""
+        if not mention.confident:
+            return text, dialogue.Scope(None, False), mention.documents, ""
+        routed = self.references.without(text, mention)
+        named = " ".join(mention.words)
+        return routed, dialogue.Scope(mention.documents[0], True), (), named
+
+    def unsupported_terms(self, question: str, answer: Answer) -> tuple[str, ...]:
+        """The key terms of a question that the paragraph its answer cites first lacks (for
+        checking answers before they are published, as the FAQ's are)."""
+        routed, scope, _, _ = self._route(question)
+        document = self.current(ConversationState(), scope)
+        if answer.citations:
+            document = self.documents[self.doc_index(answer.citations[0].document)]
+        match = self.classifier.classify(routed)
+        return grounding.unsupported_terms(
+            self.index, self.index.query(routed), match, document, answer
+        )
 
     # -- routing -------------------------------------------------------------------------
     def _answer(self, ask: Ask) -> Composed:
+        document = self.current(ask.state, ask.scope)
+        if document is not None and ask.state.cited and document.symbol == ask.state.document:
+            cited = [p for p in (document.get(i) for i in ask.state.cited) if p is not None]
+            ask = ask._replace(text=dialogue.resolve_demonstratives(ask.text, cited))
         match = self.classifier.classify(ask.text)
         if match is None:
-            return self._topic(ask, "topic")
+            listed = self._implicit_list(ask, document)
+            return listed if listed is not None else self.answer_topic(ask, "topic")
         return HANDLERS[match.intent.action](self, ask, match)
 
+    def _implicit_list(self, ask: Ask, document: Document | None) -> Composed | None:
+        """A request for every paragraph with a lead verb, however phrased ("give me all the
+        encouragements"): a list cue and a word naming one of the document's lead verbs."""
+        if document is None:
+            return None
+        ignored = self.lexicon.question_words | self.lexicon.stopwords
+        verb = listing.lead_verb_in(ask.text, document, self.analyzer.stemmer, ignored)
+        if not verb:
+            return None
+        listed = listing.list_by_verb(
+            "list_by_verb",
+            document,
+            verb,
+            kinds_in(ask.text),
+            self.analyzer.stemmer,
+            self.lexicon.operative_verbs,
+            self.document_suggestions(document),
+        )
+        return Composed(listed) if listed is not None else None
+
     def _retrieve(self, ask: Ask, match: IntentMatch) -> Composed:
-        return self._topic(ask, match.intent.name)
+        return self.answer_topic(ask, match.intent.name)
 
     @needs_document
     def _metadata(self, ask: Ask, match: IntentMatch, document: Document) -> Composed:
         template = random_choice(match.intent.responses, ask.text)
-        suggestions = self._suggestions(document)
+        suggestions = self.document_suggestions(document)
         return Composed(facts.metadata_answer(match.intent.name, document, template, suggestions))
 
     @needs_document
     def _overview(self, ask: Ask, match: IntentMatch, document: Document) -> Composed:
-        suggestions = self._suggestions(document)
+        suggestions = self.document_suggestions(document)
         return Composed(facts.overview_answer(match.intent.name, document, suggestions))
 
     @needs_document
     def _lookup(self, ask: Ask, match: IntentMatch, document: Document) -> Composed:
         kind = kind_of(match.intent.kind or "op", "op")
+        verb = match.slots.get("verb", "")
+        wanted = listing.verb_stem(self.analyzer.stemmer, verb) if verb else ()
+        stemmer = self.analyzer.stemmer
+
+        def leads(paragraph: Paragraph) -> bool:
+            return listing.lead_matches(stemmer, paragraph, wanted)
+
         answer = facts.lookup_answer(
-            match.intent.name, document, match.slots, kind, self._suggestions(document)
+            match.intent.name,
+            document,
+            match.slots,
+            kind,
+            self.document_suggestions(document),
+            leads=leads if wanted else None,
+            bare=not re.search(r"\boperative\b|\bop\s*\.?\s*\d", ask.text, re.I),
         )
-        return Composed(answer) if answer else self._topic(ask, "topic")
+        return Composed(answer) if answer else self.answer_topic(ask, "topic")
 
     # -- topic retrieval -----------------------------------------------------------------
-    def _topic(self, ask: Ask, intent: str) -> Composed:
-        text, state, scope = ask
-        focus = dialogue.focus_of(text, state, self.documents, self._doc_index)
+    def answer_topic(self, ask: Ask, intent: str) -> Composed:
+        text, state, scope = ask.text, ask.state, ask.scope
+        focus = dialogue.focus_of(text, state, self.documents, self.doc_index)
         retrieved = self._retrieve_in_context(text, state, scope, focus)
+        if retrieved.confidence < FALLBACK_THRESHOLD and ask.named:
+            # the subject's words, taken out so as not to steer, may be all that grounds it
+            again = self._retrieve_in_context(f"{text} {ask.named}", state, scope, focus)
+            if again.confidence >= FALLBACK_THRESHOLD:
+                retrieved = again
         hits = retrieved.hits
         debug = Debug(
             intent,
@@ -183,29 +292,30 @@ class AnswerEngine:
             hits[0] if hits else None,
             retrieved.query,
         )
-        return Composed(self._topic_answer(ask, intent, retrieved), debug)
+        return Composed(self._topic_answer(ask, intent, retrieved), debug, topic=text)
 
     def _topic_answer(self, ask: Ask, intent: str, retrieved: Retrieved) -> Answer:
-        text, state, scope = ask
+        text, state, scope = ask.text, ask.state, ask.scope
         absent = absent_verbs(self.index, retrieved.query, self._verb_stems)
         if absent:
             return self._verb_not_used(absent[0], state, scope)
         if not retrieved.hits or retrieved.confidence < FALLBACK_THRESHOLD:
-            document = self._current(state, scope)
+            document = self.current(state, scope)
             where = document.symbol if document else "the loaded resolutions"
-            return self._fallback(
+            return self.fallback(
                 "fallback",
                 f"I could not find that in the text of {where}, so I will not guess.",
                 state,
                 confidence=retrieved.confidence,
+                scope=scope,
             )
         ambiguous = dialogue.ambiguous_documents(retrieved.hits, scope, state, self.documents)
         if ambiguous:
-            return self._ask_which(text, intent, state, ambiguous)
+            return self.ask_which(text, intent, state, ambiguous)
         top = retrieved.hits[0]
         document = self.documents[top.entry.document]
         selections = [clause_selection(self.index, top.entry, retrieved.query)]
-        for hit in companions(retrieved):
+        for hit in companions(retrieved, kinds_in(text)):
             selections.append(clause_selection(self.index, hit.entry, retrieved.query))
         lead = dialogue.topic_lead(document, top.paragraph)
         return quoted_answer(
@@ -214,7 +324,7 @@ class AnswerEngine:
             lead=lead,
             document=document,
             selections=selections,
-            suggestions=self._suggestions(document),
+            suggestions=self.document_suggestions(document),
         )
 
     def _retrieve_in_context(
@@ -234,7 +344,9 @@ class AnswerEngine:
 
         if scope.document is not None:
             return search(frozenset({scope.document}))
-        current = self._doc_index(state.document) if state.document else -1
+        if scope.among is not None:
+            return search(scope.among)
+        current = self.doc_index(state.document) if state.document else -1
         if current < 0 or len(self.documents) == 1:
             return search(None)
         here = search(frozenset({current}))
@@ -245,7 +357,7 @@ class AnswerEngine:
         return here if moved and anywhere.confidence < STAY_THRESHOLD else anywhere
 
     def _verb_not_used(self, verb: str, state: ConversationState, scope: dialogue.Scope) -> Answer:
-        document = self._current(state, scope)
+        document = self.current(state, scope)
         if document is None:
             text = f"None of the loaded resolutions uses the verb “{verb}”."
         else:
@@ -254,18 +366,19 @@ class AnswerEngine:
                 f"{document.symbol} does not use the verb “{verb}” anywhere in its text. "
                 f"What its operative paragraphs do: {verbs}."
             )
-        return self._fallback("verb_not_used", text, state)
+        return self.fallback("verb_not_used", text, state, scope=scope)
 
     # -- lists ---------------------------------------------------------------------------
     @needs_document
     def _list(self, ask: Ask, match: IntentMatch, document: Document) -> Composed:
         listed = self._listed(ask.text, match, document)
-        return Composed(listed) if listed else self._topic(ask, "topic")
+        topic = match.slots.get("topic", "") if match.intent.by == "topic" else ""
+        return Composed(listed, topic=topic) if listed else self.answer_topic(ask, "topic")
 
     def _listed(self, text: str, match: IntentMatch, document: Document) -> Answer | None:
         by = match.intent.by
         kinds = kinds_in(text)
-        suggestions = self._suggestions(document)
+        suggestions = self.document_suggestions(document)
         name = match.intent.name
         if by == "references":
             return listing.list_references(name, document, suggestions)
@@ -283,91 +396,52 @@ class AnswerEngine:
             return listing.list_by_topic(
                 name,
                 document,
-                self._doc_index(document.symbol),
+                self.doc_index(document.symbol),
                 match.slots["topic"],
                 self.index,
                 suggestions,
+                kinds=kinds,
             )
         return None
-
-    # -- follow-ups ----------------------------------------------------------------------
-    def _followup(self, ask: Ask, match: IntentMatch) -> Composed:
-        document = self._current(ask.state, ask.scope)
-        current = document.get(ask.state.paragraph) if document and ask.state.paragraph else None
-        topic, by = match.slots.get("topic"), match.intent.by
-        if topic and (by == "topic" or (by == "more" and current is None)):
-            scope = ask.scope
-            if document is not None and current is not None:  # stay in the resolution discussed
-                scope = dialogue.Scope(self._doc_index(document.symbol), False)
-            return self._topic(Ask(topic, ask.state, scope), "topic")
-        if document is None or current is None:
-            text = "We have not looked at a paragraph yet, so I cannot tell which one you mean."
-            return Composed(self._fallback(match.intent.name, text, ask.state))
-        return Composed(self._navigate(match, document, current))
-
-    def _navigate(self, match: IntentMatch, document: Document, current: Paragraph) -> Answer:
-        name = match.intent.name
-        suggestions = self._suggestions(document)
-        by = match.intent.by
-        if by in {"next", "previous"}:
-            step = 1 if by == "next" else -1
-            target = facts.neighbour(document, current.id, step)
-            if target is None:
-                edge = "last" if step > 0 else "first"
-                return plain_answer(
-                    name,
-                    f"{short_label(current).capitalize()} is the {edge} one of {document.symbol}.",
-                    confidence=0.9,
-                    suggestions=suggestions,
-                )
-            return facts.paragraph_answer(name, document, target, suggestions)
-        if by == "which":
-            return quoted_answer(
-                intent=name,
-                confidence=1.0,
-                lead=f"That was {short_label(current)} of {document.symbol}.",
-                document=document,
-                selections=[whole(current)],
-                suggestions=suggestions,
-            )
-        return facts.paragraph_answer(
-            name,
-            document,
-            current,
-            suggestions,
-            lead=f"Here is {short_label(current)} of {document.symbol} in full:",
-        )
 
     # -- small talk, refusals, fallbacks ---------------------------------------------------
     def _template(self, ask: Ask, match: IntentMatch) -> Composed:
         text, document = self._response(match, ask.state, ask.scope)
-        suggestions = self._suggestions(document) if document else ()
+        suggestions = self.document_suggestions(document) if document else ()
         return Composed(
             plain_answer(match.intent.name, text, confidence=1.0, suggestions=suggestions)
         )
 
     def _refuse(self, ask: Ask, match: IntentMatch) -> Composed:
         text, document = self._response(match, ask.state, ask.scope)
-        return Composed(fallback_answer(match.intent.name, text, self._suggestions(document)))
+        return Composed(
+            fallback_answer(match.intent.name, text, self.document_suggestions(document))
+        )
 
     def _response(
         self, match: IntentMatch, state: ConversationState, scope: dialogue.Scope
     ) -> tuple[str, Document | None]:
         """One of the intent's responses, filled with the current document's fields (the
         first document when the conversation has none) and the loaded symbols."""
-        document = self._current(state, scope) or (self.documents[0] if self.documents else None)
+        document = self.current(state, scope) or (self.documents[0] if self.documents else None)
         values = facts.document_fields(document) if document else {}
         values["documents"] = ", ".join(d.symbol for d in self.documents)
         template = random_choice(match.intent.responses, match.intent.name)
         return facts.fill(template, values), document
 
-    def _fallback(
-        self, intent: str, text: str, state: ConversationState, confidence: float = 0.0
+    def fallback(
+        self,
+        intent: str,
+        text: str,
+        state: ConversationState,
+        confidence: float = 0.0,
+        scope: dialogue.Scope | None = None,
     ) -> Answer:
-        document = self._current(state, dialogue.Scope(None, False))
-        return fallback_answer(intent, text, self._suggestions(document), confidence)
+        """A fallback with suggestions about the resolution asked about (else discussed)."""
+        document = self.current(state, scope or dialogue.Scope(None, False))
+        return fallback_answer(intent, text, self.document_suggestions(document), confidence)
 
-    def _ask_which(
+    def ask_which(
         self,
         text: str,
         intent: str,
@@ -396,17 +470,17 @@ class AnswerEngine:
         )
         return replace(answer, fallback=False, suggestions=tuple(choices))
 
-    def _suggestions(self, document: Document | None) -> tuple[str, ...]:
+    def document_suggestions(self, document: Document | None) -> tuple[str, ...]:
         return dialogue.suggestions_for(document, self._by_name.get("help"))
 
     # -- helpers ---------------------------------------------------------------------------
-    def _doc_index(self, symbol: str) -> int:
+    def doc_index(self, symbol: str) -> int:
         return self._symbols.get(symbol, -1)
 
-    def _current(self, state: ConversationState, scope: dialogue.Scope) -> Document | None:
+    def current(self, state: ConversationState, scope: dialogue.Scope) -> Document | None:
         if scope.document is not None:
             return self.documents[scope.document]
-        index = self._doc_index(state.document) if state.document else -1
+        index = self.doc_index(state.document) if state.document else -1
         if index >= 0:
             return self.documents[index]
         return self.documents[0] if len(self.documents) == 1 else None
@@ -418,7 +492,7 @@ HANDLERS: dict[Action, Handler] = {
     "fallback": AnswerEngine._refuse,
     "unsupported": AnswerEngine._refuse,
     "retrieve": AnswerEngine._retrieve,
-    "followup": AnswerEngine._followup,
+    "followup": followups.followup,
     "metadata": AnswerEngine._metadata,
     "overview": AnswerEngine._overview,
     "lookup": AnswerEngine._lookup,

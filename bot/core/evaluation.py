@@ -1,4 +1,6 @@
-"""Answer-quality measurement over an evaluation file (docs/contract.md, "Evaluation files")."""
+"""Answer-quality measurement over an eval file (docs/contract.md, "Evaluation files"): one
+`document` or several `documents`, gold ids bare (`op12`) or qualified (`A/RES/73/7:op5`),
+`gold_all`, `expect`, and dialogues graded turn by turn."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.core.engine import AnswerEngine
-from bot.core.models import Answer, ConversationState, Document, Turn
+from bot.core.models import Answer, Citation, ConversationState, Document, Turn
 from bot.core.verify import quote_problems
 
 
@@ -39,6 +41,7 @@ class Outcome:
 @dataclass
 class Report:
     outcomes: list[Outcome] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)  # documents the file names, not loaded
 
     def by_kind(self) -> dict[str, tuple[int, int]]:
         table: dict[str, list[int]] = defaultdict(lambda: [0, 0])
@@ -73,6 +76,7 @@ class Report:
             if ranked
             else 0.0,
             "quotes_verbatim": not any(o.quote_errors for o in self.outcomes),
+            "documents_not_loaded": list(self.missing),
             "quote_errors": sum(len(o.quote_errors) for o in self.outcomes),
             "by_kind": {
                 k: {"correct": c, "total": t, "accuracy": _ratio(c, t)}
@@ -85,14 +89,44 @@ def _ratio(part: int, whole: int) -> float:
     return round(part / whole, 4) if whole else 0.0
 
 
+def qualified(gold_id: str, document: str) -> str:
+    """`op12` in a file about one `document` -> `A/RES/71/194:op12`; an id that names its
+    document, or a bare id in a file about several (any loaded document), stays as it is."""
+    if ":" in gold_id or not document:
+        return gold_id
+    return f"{document}:{gold_id}"
+
+
+def matches(gold_id: str, citation: Citation) -> bool:
+    """Whether a citation is the gold id: `DOC:pid` needs that document, a bare id any."""
+    if ":" in gold_id:
+        return gold_id == f"{citation.document}:{citation.paragraph}"
+    return gold_id == citation.paragraph
+
+
+def named_documents(data: dict[str, Any]) -> tuple[str, ...]:
+    """The symbols an eval file is about: `document`, or the `documents` list."""
+    one = data.get("document")
+    if isinstance(one, str) and one:
+        return (one,)
+    several = data.get("documents") or ()
+    return tuple(str(s) for s in several) if isinstance(several, list) else ()
+
+
 def cases_from(data: dict[str, Any]) -> tuple[list[Case], list[list[Case]]]:
+    one = data.get("document")
+    document = one if isinstance(one, str) else ""
+
+    def ids(item: dict[str, Any], key: str) -> tuple[str, ...]:
+        return tuple(qualified(str(g), document) for g in item.get(key) or ())
+
     questions = [
         Case(
             id=str(item.get("id", f"q{n}")),
             question=str(item["q"]),
             kind=str(item.get("kind", "topic")),
-            gold=tuple(item.get("gold") or ()),
-            gold_all=tuple(item.get("gold_all") or ()),
+            gold=ids(item, "gold"),
+            gold_all=ids(item, "gold_all"),
             expect=tuple(item.get("expect") or ()),
         )
         for n, item in enumerate(data.get("questions") or [], start=1)
@@ -106,8 +140,8 @@ def cases_from(data: dict[str, Any]) -> tuple[list[Case], list[list[Case]]]:
                     id=f"{name}.{t}",
                     question=str(turn["q"]),
                     kind="dialogue",
-                    gold=tuple(turn.get("gold") or ()),
-                    gold_all=tuple(turn.get("gold_all") or ()),
+                    gold=ids(turn, "gold"),
+                    gold_all=ids(turn, "gold_all"),
                     expect=tuple(turn.get("expect") or ()),
                     dialogue=name,
                     turn=t,
@@ -119,8 +153,15 @@ def cases_from(data: dict[str, Any]) -> tuple[list[Case], list[list[Case]]]:
 
 
 def judge(case: Case, answer: Answer, documents: Sequence[Document], ms: float = 0.0) -> Outcome:
-    cited = [c.paragraph for c in answer.citations]
-    rank = next((i for i, p in enumerate(cited, start=1) if p in case.gold), 0)
+    cited = [f"{c.document}:{c.paragraph}" for c in answer.citations]
+    rank = next(
+        (
+            i
+            for i, c in enumerate(answer.citations, start=1)
+            if any(matches(g, c) for g in case.gold)
+        ),
+        0,
+    )
     errors = tuple(quote_problems(answer, documents))
     why = ""
     if not case.gold:
@@ -132,7 +173,7 @@ def judge(case: Case, answer: Answer, documents: Sequence[Document], ms: float =
             why = "fell back"
         elif rank != 1:
             why = f"first citation {cited[:1] or 'none'}, gold {list(case.gold)}"
-        missing = [g for g in case.gold_all if g not in cited]
+        missing = [g for g in case.gold_all if not any(matches(g, c) for c in answer.citations)]
         if correct and missing:
             correct, why = False, f"list misses {missing}"
         lowered = answer.text.lower()
@@ -145,14 +186,16 @@ def judge(case: Case, answer: Answer, documents: Sequence[Document], ms: float =
 
 
 def run_eval(engine: AnswerEngine, data: dict[str, Any]) -> Report:
-    """Each question in a fresh conversation, each dialogue in one. When the file names its
+    """Each question in a fresh conversation, each dialogue in one. When the file names its one
     `document` and that document is loaded, conversations start about it, as a person asking
-    about one resolution would be understood; otherwise they start with no context."""
+    about one resolution would be understood; otherwise (several `documents`) they start with
+    no context. Named documents that are not loaded are listed in the report."""
     questions, dialogues = cases_from(data)
-    named = data.get("document")
+    named = named_documents(data)
     loaded = {d.symbol for d in engine.documents}
-    start = ConversationState(document=named) if named in loaded else ConversationState()
-    report = Report()
+    one = named[0] if len(named) == 1 and "documents" not in data else ""
+    start = ConversationState(document=one) if one in loaded else ConversationState()
+    report = Report(missing=[s for s in named if s not in loaded])
     for case in questions:
         turn, ms = timed_reply(engine, case.question, start)
         report.outcomes.append(judge(case, turn.answer, engine.documents, ms))

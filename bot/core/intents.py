@@ -82,11 +82,40 @@ ORDINALS: dict[str, int] = {
     "next to last": -2,
 }
 
+NUMBER_WORDS: dict[str, int] = {
+    word: value
+    for value, word in enumerate(
+        (
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+            "thirteen",
+            "fourteen",
+            "fifteen",
+            "sixteen",
+            "seventeen",
+            "eighteen",
+            "nineteen",
+            "twenty",
+        ),
+        start=1,
+    )
+}
+
 MACROS: dict[str, str] = {
     "ordinal": "(?P<ordinal>"
     + "|".join(sorted(map(re.escape, ORDINALS), key=len, reverse=True))
     + ")",
-    "number": r"(?P<number>\d{1,3})",
+    "number": r"(?P<number>\d{1,3}|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")",
     "doc": r"(?P<doc>\d{1,3}/\d{1,4})",
 }
 
@@ -95,8 +124,10 @@ MACROS: dict[str, str] = {
 # never one of the words that only shape a question.
 VERB = (
     r"(?!(?:about|say|says|said|mean|means|do|does|did|contain|contains|cover|covers|address|"
-    r"include|includes|state|states|tell|talk|want|need|think|have|has|is|are|operative|"
-    r"preambular|the|all|its)\b)"
+    r"include|includes|state|states|tell|talk|talks|want|need|think|have|has|is|are|operative|"
+    r"preambular|the|all|its|me|us|every|each|any|some|other|these|those|this|that|next|last|"
+    r"first|mention|mentions|refer|refers|discuss|discusses|deal|deals|cite|cites|speak|"
+    r"speaks|involve|involves|describe|describes|name|names)\b)"
     r"[a-z]+(?: upon| note of| on)?"
 )
 
@@ -142,6 +173,43 @@ def normalise(message: str) -> str:
     return " ".join(text.lower().split())
 
 
+# What people add to a request without changing it: courtesy, fillers, intensifiers ("right
+# after"), quotes around a word ('Recalling'), and who adopted it ("GA", "UN").
+_PLAIN_REQUEST: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), replacement)
+    for pattern, replacement in (
+        (r"(?<![\w'])['\"`]+|['\"`]+(?![\w'])", " "),
+        (r"^\W*(?:hey|hi|hello|ok(?:ay)?|so|um+|uh+|well|right|sorry)\b[\s,!.:-]+(?=\w)", ""),
+        (r"\b(?:please|pls|plz|plse|kindly|thanks|thank you|thx|ty|cheers)\b[,!.]*", " "),
+        (r"\b(?:could|can|would|will) (?:you|u)(?: possibly)?\b", " "),
+        (r"\b(?:i'?d|i would) (?:like|love) (?:to (?:know|see|read|have)|you to)\b", " "),
+        (r"\bi (?:want|need|wish) to (?:know|see|read)\b|\bi was wondering\b|\bi wonder\b", " "),
+        (r"\b(?:just|actually|basically|really|exactly|quickly|quick question|real quick)\b", " "),
+        (
+            r"\b(?:right|immediately|directly|straight) (?=(?:after|before|following|preceding)\b)",
+            "",
+        ),
+        (r"\bvery (?=(?:last|first|final|end|beginning|start)\b)", ""),
+        (r"(?<![\w.])(?:un|u\.n\.|ga|unga)(?:'s)? (?=[a-z])", ""),
+        (
+            r"(?<=[?.!,;:-])\s*(?:-\s*)?(?:and )?(?:list (?:them|it) all|list them|"
+            r"all of (?:it|them)|(?:them|it) all|every (?:single )?one(?: of them)?|"
+            r"each (?:one|of them)|the whole list|everything)\W*$",
+            "",
+        ),
+    )
+)
+
+
+def plain_request(text: str) -> str:
+    """A normalised message without what does not change its intent ("Kindly quote
+    paragraph 12 in full, pls" -> "quote paragraph 12 in full")."""
+    for pattern, replacement in _PLAIN_REQUEST:
+        text = " ".join(pattern.sub(replacement, text).split())
+    text = re.sub(r"\s+([,.?!])", r"\1", " ".join(text.split()))
+    return re.sub(r"^[\s,.;:!-]+", "", text)
+
+
 class IntentClassifier:
     """Patterns first (highest priority wins), then fuzzy example matching."""
 
@@ -163,11 +231,16 @@ class IntentClassifier:
                 self._owners.append(intent)
 
     def classify(self, message: str) -> IntentMatch | None:
-        text = normalise(message)
-        by_pattern = self._by_pattern(text)
-        if by_pattern is not None:
-            return by_pattern
-        return self._by_example(text)
+        """The message as asked, without courtesy and fillers first ("kindly quote paragraph 12
+        in full" is a lookup); as written when that finds nothing ("thanks a lot")."""
+        raw = normalise(message)
+        for text in dict.fromkeys((plain_request(raw), raw)):
+            if not re.search(r"\w", text):
+                continue
+            found = self._by_pattern(text) or self._by_example(text)
+            if found is not None:
+                return found
+        return None
 
     def candidates(self, message: str, limit: int = 3) -> list[tuple[str, float]]:
         """The closest intents by example, for /debug."""
@@ -235,6 +308,13 @@ def _collect_literals(items: list[Any], found: list[str]) -> None:
         if op is sre_constants.SUBPATTERN:
             _collect_literals(list(value[-1]), found)
     flush()
+
+
+def number_value(text: str) -> int | None:
+    """ "12" -> 12, "six" -> 6; None for anything else."""
+    if text.isdigit():
+        return int(text)
+    return NUMBER_WORDS.get(text.lower())
 
 
 def ordinal_value(word: str) -> int | None:

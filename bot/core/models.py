@@ -162,13 +162,20 @@ class Answer:
 
 @dataclass(frozen=True, slots=True)
 class ConversationState:
-    """What a sender's session remembers between turns; plain data so any store can keep it."""
+    """What a sender's session remembers between turns; plain data so any store can keep it.
+
+    `document` and `paragraph` are the last primary citation; `cited` every paragraph of
+    `document` the last answer cited; `documents` the resolutions discussed, latest first;
+    `topic` what the last topic or list question searched for ("anywhere else?")."""
 
     document: str = ""
     paragraph: str = ""
     last_question: str = ""
     pending_question: str = ""
     pending_choices: tuple[str, ...] = ()
+    cited: tuple[str, ...] = ()
+    documents: tuple[str, ...] = ()
+    topic: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -177,6 +184,9 @@ class ConversationState:
             "last_question": self.last_question,
             "pending_question": self.pending_question,
             "pending_choices": list(self.pending_choices),
+            "cited": list(self.cited),
+            "documents": list(self.documents),
+            "topic": self.topic,
         }
 
     @classmethod
@@ -195,6 +205,9 @@ class ConversationState:
             last_question=text("last_question"),
             pending_question=text("pending_question"),
             pending_choices=strings("pending_choices"),
+            cited=strings("cited"),
+            documents=strings("documents"),
+            topic=text("topic"),
         )
 
 

@@ -93,6 +93,11 @@ def fold(text: str) -> str:
     return _COMBINING.sub("", unicodedata.normalize("NFKD", folded))
 
 
+def word_set(text: str) -> frozenset[str]:
+    """A set of words written as one string (for lists of words kept in code)."""
+    return frozenset(text.split())
+
+
 def words(text: str) -> list[str]:
     """The folded words of a text: '70/1' stays one word, 'good-neighbourliness' gives two."""
     return _WORD.findall(fold(text))

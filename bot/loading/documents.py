@@ -7,6 +7,7 @@ from pathlib import Path
 
 from bot.core.models import Document
 from bot.core.parse import DocumentError, parse_document
+from bot.loading.aliases import load_aliases
 
 DOCUMENT_SUFFIXES = {".txt", ".pdf"}
 
@@ -21,8 +22,17 @@ def document_files(knowledge_dir: Path) -> list[Path]:
 
 def load_documents(knowledge_dir: Path) -> tuple[list[Document], list[str]]:
     """Parse every resolution in the folder; a malformed one is reported, the rest load."""
+    documents, _, problems = load_documents_and_aliases(knowledge_dir)
+    return documents, problems
+
+
+def load_documents_and_aliases(
+    knowledge_dir: Path,
+) -> tuple[list[Document], dict[str, tuple[str, ...]], list[str]]:
+    """The documents, the aliases declared beside them (by symbol), and every problem."""
+    aliases: dict[str, tuple[str, ...]] = {}
     if not knowledge_dir.is_dir():
-        return [], [f"{knowledge_dir}: the knowledge folder does not exist"]
+        return [], aliases, [f"{knowledge_dir}: the knowledge folder does not exist"]
     documents: list[Document] = []
     problems: list[str] = []
     seen: dict[str, Path] = {}
@@ -44,7 +54,11 @@ def load_documents(knowledge_dir: Path) -> tuple[list[Document], list[str]]:
             continue
         seen[document.symbol] = path
         documents.append(document)
-    return documents, problems
+        names, alias_problems = load_aliases(path)
+        problems += alias_problems
+        if names:
+            aliases[document.symbol] = names
+    return documents, aliases, problems
 
 
 def read_document_text(path: Path, knowledge_dir: Path) -> str:

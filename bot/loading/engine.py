@@ -11,7 +11,7 @@ from bot.core.engine import AnswerEngine
 from bot.core.intents import Intent
 from bot.core.lexicon import Lexicon
 from bot.core.models import Document
-from bot.loading.documents import load_documents
+from bot.loading.documents import load_documents_and_aliases
 from bot.loading.errors import LoadError
 from bot.loading.intents import load_intents
 from bot.loading.lexicon import load_lexicon, thesaurus_path
@@ -24,6 +24,7 @@ class Loaded:
     documents: list[Document] = field(default_factory=list)
     intents: list[Intent] = field(default_factory=list)
     lexicon: Lexicon = field(default_factory=Lexicon)
+    aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
 
 
@@ -43,7 +44,9 @@ def load_engine(
         loaded = load_all(knowledge_dir, intents_dir)
         if loaded.problems:
             raise LoadError(loaded.problems)
-        engine = AnswerEngine(loaded.documents, loaded.intents, loaded.lexicon)
+        engine = AnswerEngine(
+            loaded.documents, loaded.intents, loaded.lexicon, aliases=loaded.aliases
+        )
         if key:
             snapshots.write(knowledge_dir, key, engine)
     engine.set_cache_size(cache_size)
@@ -52,7 +55,7 @@ def load_engine(
 
 def load_all(knowledge_dir: Path, intents_dir: Path) -> Loaded:
     loaded = Loaded()
-    loaded.documents, problems = load_documents(knowledge_dir)
+    loaded.documents, loaded.aliases, problems = load_documents_and_aliases(knowledge_dir)
     loaded.problems += problems
     lexicon, problems = load_lexicon(thesaurus_path(knowledge_dir))
     loaded.lexicon = lexicon

@@ -2,7 +2,10 @@
 when the FAQ is built, so every answer quotes and cites the text that is loaded.
 
 `load_faq` reads and validates the file (problems name file and line); `build_faq` is pure: it
-asks the engine each question with a fresh conversation, one section per loaded document.
+asks the engine each question with a fresh conversation, one section per loaded document, the
+question worded for that document ("When was resolution 73/8 adopted?"). Every answer is checked
+before it is published: one that cites a paragraph lacking the question's key terms is left out
+and reported as the question's file:line (`resbot check` fails on it).
 """
 
 from __future__ import annotations
@@ -49,18 +52,22 @@ FAQ_SCHEMA: dict[str, Any] = {
 
 
 class Answering(Protocol):
-    """What the FAQ needs of an engine: the documents, and one reply per question."""
+    """What the FAQ needs of an engine: the documents, one reply per question, and the key
+    terms of a question that an answer's first cited paragraph lacks."""
 
     @property
     def documents(self) -> Sequence[Document]: ...
 
     def reply(self, message: str, state: ConversationState) -> Turn: ...
 
+    def unsupported_terms(self, question: str, answer: Answer) -> tuple[str, ...]: ...
+
 
 @dataclass(frozen=True, slots=True)
 class FaqTheme:
     theme: str
     questions: tuple[str, ...]
+    lines: tuple[int, ...] = ()  # the line of each question in the file
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +76,7 @@ class FaqSpec:
 
     title: str
     themes: tuple[FaqTheme, ...]
+    source: str = FAQ_FILE
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,9 +104,14 @@ class FaqSection:
 
 @dataclass(frozen=True, slots=True)
 class Faq:
+    """The built FAQ. `skipped`: questions left out of a section, the text not answering them;
+    `problems`: answers left out because they cite a paragraph that does not hold the
+    question's key terms, as 'file:line: symbol: question: why'."""
+
     title: str
     sections: tuple[FaqSection, ...]
     skipped: tuple[str, ...] = ()
+    problems: tuple[str, ...] = ()
 
     @property
     def scoped(self) -> bool:
@@ -125,11 +138,16 @@ def load_faq(path: Path) -> FaqSpec:
         raise LoadError(problems)
     themes = tuple(
         FaqTheme(
-            " ".join(item["theme"].split()), tuple(" ".join(q.split()) for q in item["questions"])
+            " ".join(item["theme"].split()),
+            tuple(" ".join(q.split()) for q in item["questions"]),
+            tuple(
+                line_of(node, ["themes", t, "questions", q]) for q in range(len(item["questions"]))
+            ),
         )
-        for item in data["themes"]
+        for t, item in enumerate(data["themes"])
     )
-    return FaqSpec(title=" ".join(data.get("title", DEFAULT_TITLE).split()), themes=themes)
+    title = " ".join(data.get("title", DEFAULT_TITLE).split())
+    return FaqSpec(title=title, themes=themes, source=str(path))
 
 
 def faq_files(knowledge_dir: Path) -> tuple[Path, ...]:
@@ -171,28 +189,53 @@ def faq_problems(knowledge_dir: Path) -> list[str]:
 def build_faq(engine: Answering, spec: FaqSpec) -> Faq:
     """Ask the engine every question about every document. An answer that does not rest on the
     text (a fallback, a "which resolution?" choice, no citation) is left out and listed in
-    `skipped`."""
+    `skipped`; one citing a paragraph without the question's key terms is left out and listed
+    in `problems`."""
     documents = list(engine.documents)
     scoped = len(documents) > 1
     sections: list[FaqSection] = []
     skipped: list[str] = []
+    problems: list[str] = []
     counter = 0
     for document in documents:
         groups: list[FaqGroup] = []
         for theme in spec.themes:
             entries: list[FaqEntry] = []
-            for question in theme.questions:
+            for position, question in enumerate(theme.questions):
                 asked = scoped_question(question, document.number) if scoped else question
                 answer = engine.reply(asked, ConversationState()).answer
                 if not grounded(answer, document.symbol):
                     skipped.append(f"{document.symbol}: {question}")
+                    continue
+                missing = engine.unsupported_terms(asked, answer)
+                if missing:
+                    line = theme.lines[position] if position < len(theme.lines) else 1
+                    label = answer.citations[0].label
+                    terms = ", ".join(f"“{t}”" for t in missing)
+                    problems.append(
+                        f"{spec.source}:{line}: {document.symbol}: {question} "
+                        f"cites {label}, which does not hold {terms}"
+                    )
                     continue
                 counter += 1
                 entries.append(FaqEntry(f"q{counter}", asked, answer))
             if entries:
                 groups.append(FaqGroup(theme.theme, tuple(entries)))
         sections.append(FaqSection(document.symbol, document.title, document.url, tuple(groups)))
-    return Faq(spec.title, tuple(sections), tuple(skipped))
+    return Faq(spec.title, tuple(sections), tuple(skipped), tuple(problems))
+
+
+def faq_answer_problems(engine: Answering, knowledge_dir: Path) -> list[str]:
+    """For `resbot check`: FAQ answers that would cite a paragraph lacking their question's
+    key terms, as file:line (nothing when there is no FAQ file or it is invalid)."""
+    path = knowledge_dir / FAQ_FILE
+    if not path.is_file():
+        return []
+    try:
+        spec = load_faq(path)
+    except LoadError:
+        return []  # reported by faq_problems
+    return list(build_faq(engine, spec).problems)
 
 
 def grounded(answer: Answer, symbol: str) -> bool:
@@ -203,10 +246,29 @@ def grounded(answer: Answer, symbol: str) -> bool:
 
 
 _END = re.compile(r"^(.*?)([?!.]*)$", re.S)
+_THE_RESOLUTION = re.compile(r"\b(?:this|the) resolution\b", re.I)
+_IT = re.compile(r"\bit\b")
+_PARAGRAPH = re.compile(
+    r"\b(?:the )?(?:\w+ )?(?:operative |preambular )?paragraph(?: \d+)?\b|\bthe preamble\b",
+    re.I,
+)
 
 
 def scoped_question(question: str, number: str) -> str:
-    """'When was it adopted?' -> 'When was it adopted in resolution 73/8?'"""
+    """The question worded for one of several resolutions, as a person would ask it: "What is
+    this resolution about?" -> "What is resolution 73/8 about?", "When was it adopted?" ->
+    "When was resolution 73/8 adopted?", "What does the first operative paragraph say?" ->
+    "What does the first operative paragraph of resolution 73/8 say?"; otherwise "... in
+    resolution 73/8?"."""
     match = _END.match(question.strip())
     body, end = (match.group(1), match.group(2)) if match else (question, "")
-    return f"{body} in resolution {number}{end or '?'}"
+    name = f"resolution {number}"
+    for pattern, replacement in (
+        (_THE_RESOLUTION, name),
+        (_IT, name),
+        (_PARAGRAPH, lambda m: f"{m.group(0)} of {name}"),
+    ):
+        worded, count = pattern.subn(replacement, body, count=1)
+        if count:
+            return f"{worded}{end or '?'}"
+    return f"{body} in {name}{end or '?'}"

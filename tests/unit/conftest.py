@@ -25,3 +25,15 @@ def multi_engine(tmp_path_factory: pytest.TempPathFactory) -> AnswerEngine:
     for name in ("A_RES_73_6.txt", "A_RES_73_7.txt", "A_RES_73_8.txt"):
         shutil.copy(RESOLUTIONS / name, folder)
     return load_engine(folder, ROOT / "intents")
+
+
+@pytest.fixture(scope="session")
+def six_engine(tmp_path_factory: pytest.TempPathFactory) -> AnswerEngine:
+    """71/194 with five more beside it, two of them (73/3, 51/100) never tuned on; 51/100 has
+    the same subject as 71/194."""
+    folder = tmp_path_factory.mktemp("knowledge-six")
+    shutil.copy(ROOT / "knowledge" / "A_RES_71_194.txt", folder)
+    shutil.copy(ROOT / "knowledge" / "thesaurus.yaml", folder)
+    for name in ("73_3", "51_100", "73_6", "73_7", "73_8"):
+        shutil.copy(RESOLUTIONS / f"A_RES_{name}.txt", folder)
+    return load_engine(folder, ROOT / "intents")

@@ -93,3 +93,20 @@ def test_eval_prints_the_table_and_json():
     assert report["quotes_verbatim"] is True
     assert set(report["by_kind"]) >= {"topic", "meta", "lookup", "list", "dialogue"}
     assert 0 <= report["mrr"] <= 1
+
+
+def test_check_reports_a_faq_answer_that_does_not_rest_on_its_question(tmp_path: Path):
+    knowledge = tmp_path / "k"
+    knowledge.mkdir()
+    for name in ("thesaurus.yaml", "A_RES_71_194.txt"):
+        (knowledge / name).write_text((ROOT / "knowledge" / name).read_text())
+    faq = knowledge / "faq.yaml"
+    faq.write_text(
+        "themes:\n  - theme: A\n    questions:\n      - When was it adopted?\n"
+        "      - What does it say about tolerance among penguins?\n"
+    )
+    result = resbot("check", "--knowledge", str(knowledge))
+    assert result.returncode == 1
+    assert f"{faq}:5: A/RES/71/194: What does it say about tolerance among penguins?" in (
+        result.stderr
+    )

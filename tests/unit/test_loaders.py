@@ -153,3 +153,25 @@ def test_load_engine_raises_with_all_problems(folders):
     with pytest.raises(LoadError) as caught:
         load_engine(*folders)
     assert caught.value.problems and "bad.yaml:1" in caught.value.problems[0]
+
+
+def test_aliases_beside_a_document_are_read_and_checked(folders):
+    knowledge, intents = folders
+    write(knowledge / "A_RES_71_194.yaml", 'aliases:\n  - "the cooperation text"\n')
+    loaded = load_all(knowledge, intents)
+    assert loaded.problems == []
+    assert loaded.aliases == {"A/RES/71/194": ("the cooperation text",)}
+    path = write(knowledge / "A_RES_71_194.yaml", "aliases:\n  - ok\n  - 3\nnames: []\n")
+    found = problems(folders)
+    assert any(p.startswith(f"{path}:3: aliases.1:") for p in found), found
+    assert any(p.startswith(f"{path}:1: (top):") and "names" in p for p in found), found
+    write(knowledge / "A_RES_71_194.yaml", "aliases:\n  - same\n  - Same\n")
+    assert any(f"{path}:3: aliases.1: duplicate alias" in p for p in problems(folders))
+
+
+def test_aliases_reach_the_engine(folders):
+    knowledge, intents = folders
+    write(knowledge / "A_RES_71_194.yaml", 'aliases: ["the Hague text"]\n')
+    engine = load_engine(knowledge, intents, snapshot=False)
+    mention = engine.references.find("when was the Hague text adopted?")
+    assert mention is not None and mention.confident

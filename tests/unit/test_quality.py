@@ -60,3 +60,42 @@ def test_dev_set_with_other_resolutions_loaded_beside(multi_engine):
     assert summary["answerable_first_citation"] >= 0.95
     assert summary["dialogue_turns"] >= 0.9
     assert summary["fallback_recall"] >= 0.9
+
+
+def kinds(summary, *names):
+    return {k: summary["by_kind"][k]["accuracy"] for k in names if k in summary["by_kind"]}
+
+
+@pytest.mark.parametrize(
+    ("questions", "loaded"),
+    [
+        ("heldout_multi.yaml", ("A_RES_73_3.txt", "A_RES_51_100.txt")),
+        ("heldout_four.yaml", ("A_RES_73_6.txt", "A_RES_73_7.txt", "A_RES_73_8.txt")),
+        (
+            "heldout_fresh.yaml",
+            (
+                "A_RES_73_3.txt",
+                "A_RES_51_100.txt",
+                "A_RES_73_6.txt",
+                "A_RES_73_7.txt",
+                "A_RES_73_8.txt",
+            ),
+        ),
+    ],
+)
+def test_held_out_sets_with_several_resolutions(tmp_path, questions, loaded):
+    """Our own questions naming resolutions by subject, with several loaded beside 71/194."""
+    folder = tmp_path / "knowledge"
+    folder.mkdir()
+    for name in ("thesaurus.yaml", "A_RES_71_194.txt"):
+        shutil.copy(ROOT / "knowledge" / name, folder)
+    for name in loaded:
+        shutil.copy(RESOLUTIONS / name, folder)
+    engine = load_engine(folder, ROOT / "intents")
+    report = run_eval(engine, yaml.safe_load((EVAL / questions).read_text()))
+    summary = report.summary()
+    assert summary["quotes_verbatim"]
+    assert report.missing == []
+    assert all(v >= 0.9 for v in kinds(summary, "meta", "lookup", "footnote", "list").values())
+    assert summary["dialogue_turns"] >= 0.85
+    assert summary["answerable_first_citation"] >= 0.9

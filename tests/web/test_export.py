@@ -82,7 +82,7 @@ def test_several_documents_export_with_a_section_each(
     text = render_faq(build_faq(multi_engine, load_faq(several_documents / FAQ_FILE)), "markdown")
     assert "\n## A/RES/71/194: " in text and "\n## A/RES/73/8: " in text
     assert "\n### Adoption\n" in text
-    assert "\n#### When was it adopted in resolution 73/8?\n" in text
+    assert "\n#### When was resolution 73/8 adopted?\n" in text
 
 
 def test_invalid_faq_file_or_unwritable_output_fail_with_a_message(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import re
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,11 +16,13 @@ import pytest
 from bot.core.engine import AnswerEngine
 from bot.core.models import Answer, Citation, ConversationState, Document, Paragraph, Quote, Turn
 from bot.loading.defaults import packaged_dir, source_dir
+from bot.loading.engine import load_engine
 from bot.loading.errors import LoadError
 from bot.web import faq as faq_module
 from bot.web.faq import (
     FAQ_FILE,
     build_faq,
+    faq_answer_problems,
     faq_problems,
     load_faq,
     scoped_question,
@@ -34,6 +37,17 @@ session_loop = pytest.mark.asyncio(loop_scope="session")
 
 ROOT = Path(__file__).resolve().parents[2]
 FAQ_YAML = ROOT / "knowledge" / FAQ_FILE
+
+
+@pytest.fixture(scope="module")
+def six_engine(tmp_path_factory: pytest.TempPathFactory) -> AnswerEngine:
+    """71/194 with five more resolutions, one of them a declaration adopted as an annex."""
+    folder = tmp_path_factory.mktemp("faq-six")
+    shutil.copy(ROOT / "knowledge" / "A_RES_71_194.txt", folder)
+    shutil.copy(ROOT / "knowledge" / "thesaurus.yaml", folder)
+    for name in ("73_3", "51_100", "73_6", "73_7", "73_8"):
+        shutil.copy(ROOT / "tests" / "fixtures" / "resolutions" / f"A_RES_{name}.txt", folder)
+    return load_engine(folder, ROOT / "intents")
 
 
 def clean_texts(engine: AnswerEngine) -> dict[tuple[str, str], str]:
@@ -113,11 +127,12 @@ async def test_faq_page_has_one_section_per_document_with_scoped_questions(
     assert [s.split(":")[0] for s in sections] == ["A/RES/71/194", "A/RES/73/8"]
     names = [q["name"] for q in reader.json_ld[0]["mainEntity"]]
     assert names == [item.question for item in reader.items]
-    assert "When was it adopted in resolution 73/8?" in names
-    assert "What is this resolution about in resolution 71/194?" in names
+    assert "When was resolution 73/8 adopted?" in names
+    assert "What is resolution 71/194 about?" in names
+    assert not any("in resolution 71/194?" in n and "resolution" in n[:-20] for n in names)
     texts = clean_texts(multi_engine)
     for item in reader.items:
-        number = re.search(r"in resolution (\d+/\d+)\?$", item.question)
+        number = re.search(r"resolution (\d+/\d+)", item.question)
         assert number, item.question
         symbol = f"A/RES/{number.group(1)}"
         assert symbol in item.answer
@@ -139,11 +154,63 @@ def test_questions_the_text_does_not_answer_are_left_out(multi_engine: AnswerEng
     assert answered + len(faq.skipped) == asked
 
 
-def test_scoped_question() -> None:
-    assert (
-        scoped_question("When was it adopted?", "73/8") == "When was it adopted in resolution 73/8?"
+@pytest.mark.parametrize(
+    ("question", "heading"),
+    [
+        ("What is this resolution about?", "What is resolution 73/8 about?"),
+        ("What is the title of the resolution?", "What is the title of resolution 73/8?"),
+        ("When was it adopted?", "When was resolution 73/8 adopted?"),
+        ("Which documents does it cite?", "Which documents does resolution 73/8 cite?"),
+        (
+            "What does the first operative paragraph say?",
+            "What does the first operative paragraph of resolution 73/8 say?",
+        ),
+        (
+            "What does the General Assembly request?",
+            "What does the General Assembly request in resolution 73/8?",
+        ),
+        ("Summary", "Summary in resolution 73/8?"),
+    ],
+)
+def test_questions_read_naturally_for_each_document(question: str, heading: str) -> None:
+    assert scoped_question(question, "73/8") == heading
+
+
+def test_every_heading_of_a_multi_document_faq_names_its_resolution_once(
+    multi_engine: AnswerEngine,
+) -> None:
+    faq = build_faq(multi_engine, load_faq(FAQ_YAML))
+    for section in faq.sections:
+        number = section.symbol.removeprefix("A/RES/")
+        for entry in (e for g in section.groups for e in g.entries):
+            assert entry.question.count("resolution") == 1, entry.question
+            assert f"resolution {number}" in entry.question
+
+
+def test_an_answer_citing_a_paragraph_without_the_key_terms_is_not_published(
+    tmp_path: Path, engine: AnswerEngine
+) -> None:
+    """The engine answers "tolerance among penguins" from op3 (tolerance); op3 says nothing
+    of penguins, so the entry is reported at its line and left out of the page."""
+    path = tmp_path / FAQ_FILE
+    path.write_text(
+        "themes:\n  - theme: A\n    questions:\n      - When was it adopted?\n"
+        "      - What does it say about tolerance among penguins?\n",
+        encoding="utf-8",
     )
-    assert scoped_question("Summary", "73/8") == "Summary in resolution 73/8?"
+    faq = build_faq(engine, load_faq(path))
+    assert [e.question for e in faq.entries()] == ["When was it adopted?"]
+    [problem] = faq.problems
+    assert problem.startswith(f"{path}:5: A/RES/71/194: What does it say about tolerance")
+    assert "operative paragraph 3" in problem and "“penguins”" in problem
+    assert faq_answer_problems(engine, tmp_path) == [problem]
+    assert faq_answer_problems(engine, ROOT / "knowledge") == []
+
+
+def test_the_shipped_faq_is_grounded_with_six_resolutions(six_engine: AnswerEngine) -> None:
+    faq = build_faq(six_engine, load_faq(FAQ_YAML))
+    assert faq.problems == ()
+    assert len(faq.sections) == 6
 
 
 @pytest.mark.parametrize(
@@ -276,6 +343,9 @@ class HostileEngine:
             notes=(self.PAYLOAD,),
         )
         return Turn(answer, state)
+
+    def unsupported_terms(self, question: str, answer: Answer) -> tuple[str, ...]:
+        return ()
 
 
 def test_faq_page_escapes_every_text_and_links_only_web_urls() -> None:

@@ -3,11 +3,11 @@ lookup of a paragraph or footnote by number or ordinal."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from string import Formatter
 
 from bot.core.answers.compose import cite, plain_answer, quoted_answer, short_label, whole
-from bot.core.intents import ordinal_value
+from bot.core.intents import number_value, ordinal_value
 from bot.core.kinds import KIND_NOUNS, kind_of
 from bot.core.models import Answer, Document, Paragraph, ParagraphKind
 
@@ -112,14 +112,21 @@ def overview_answer(intent: str, document: Document, suggestions: Sequence[str])
 
 
 def find_paragraph(
-    document: Document, kind: ParagraphKind, number: str = "", ordinal: str = ""
+    document: Document,
+    kind: ParagraphKind,
+    number: str = "",
+    ordinal: str = "",
+    *,
+    leads: Callable[[Paragraph], bool] | None = None,
 ) -> Paragraph | None:
     items = document.of_kind(kind)
     if not items:
         return None
     if number:
-        wanted = int(number)
+        wanted = number_value(number)
         return next((p for p in items if p.number == wanted), None)
+    if leads is not None:
+        items = tuple(p for p in items if leads(p))
     position = ordinal_value(ordinal) if ordinal else None
     if position is None:
         return None
@@ -128,15 +135,34 @@ def find_paragraph(
     return items[position - 1] if position <= len(items) else None
 
 
+def body_kind(document: Document) -> ParagraphKind:
+    """Where a resolution's substance is: its annex when the operative part only adopts it (a
+    declaration), else its operative part; a bare "paragraph 24" or "the last paragraph"
+    counts there."""
+    if document.of_kind("ax") and len(document.of_kind("op")) <= 1:
+        return "ax"
+    return "op"
+
+
 def lookup_answer(
     intent: str,
     document: Document,
     slots: Mapping[str, str],
     default_kind: ParagraphKind,
     suggestions: Sequence[str],
+    *,
+    leads: Callable[[Paragraph], bool] | None = None,
+    bare: bool = False,
 ) -> Answer | None:
+    """A paragraph by number or ordinal. With `bare` (the message named no part: "paragraph
+    24", "the last paragraph"), a resolution whose body is an annex counts its annex
+    paragraphs; with `leads`, an ordinal counts only the paragraphs it accepts ("the last
+    thing the preamble recalls")."""
     kind = kind_of(slots.get("kind", ""), default_kind)
-    paragraph = find_paragraph(document, kind, slots.get("number", ""), slots.get("ordinal", ""))
+    if bare and not slots.get("kind") and kind == "op":
+        kind = body_kind(document)
+    number, ordinal = slots.get("number", ""), slots.get("ordinal", "")
+    paragraph = find_paragraph(document, kind, number, ordinal, leads=leads)
     if paragraph is None:
         count = len(document.of_kind(kind))
         wanted = slots.get("number") or slots.get("ordinal", "")

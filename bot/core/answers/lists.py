@@ -4,12 +4,13 @@ document the resolution cites. Each listed paragraph is cited."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from bot.core.answers.compose import Selection, quoted_answer, short_label, whole
 from bot.core.answers.topics import clause_selection
 from bot.core.index import ParagraphIndex
-from bot.core.kinds import LEAD_ADVERBS
+from bot.core.kinds import ALL_PARTS, LEAD_ADVERBS
 from bot.core.models import Answer, Document, Paragraph, ParagraphKind
 from bot.core.text import Stemmer, words
 
@@ -55,6 +56,30 @@ def secondary_verb(
         position = found + 5
 
 
+LIST_CUE = re.compile(r"\b(all|every|each|everything|list|enumerate)\b")
+
+
+def lead_verb_in(text: str, document: Document, stemmer: Stemmer, ignored: frozenset[str]) -> str:
+    """A word of a message asking for a list ("all", "every", "list"...) that names the lead
+    verb of some paragraph of the document ("all the encouragements in the text" ->
+    "encouragements"), or ""."""
+    if not LIST_CUE.search(text.lower()):
+        return ""
+    adverbs = {stemmer.stem(w) for w in LEAD_ADVERBS}
+    leads = set()
+    for paragraph in document.paragraphs:
+        if paragraph.kind != "fn" and paragraph.lead:
+            core = [s for s in verb_stem(stemmer, paragraph.lead) if s not in adverbs]
+            if core:
+                leads.add(core[0])
+    for word in words(text):
+        if word in ignored or len(word) < 4:
+            continue
+        if stemmer.stem(word) in leads:
+            return word
+    return ""
+
+
 def list_by_verb(
     intent: str,
     document: Document,
@@ -80,8 +105,12 @@ def list_by_verb(
         return None
     where = _where(kinds)
     count = len(chosen)
+    named = next(
+        (s.paragraph.lead for s in chosen if lead_matches(stemmer, s.paragraph, wanted)), ""
+    )
+    shown = named.split()[-1] if named and named.split()[0].lower() in LEAD_ADVERBS else named
     lead = (
-        f"{document.symbol} uses “{verb}” in {count} {where}"
+        f"{document.symbol} uses “{shown or verb}” in {count} {where}"
         f"{'s' if count != 1 else ''}: " + ", ".join(short_label(s.paragraph) for s in chosen) + "."
     )
     return quoted_answer(
@@ -101,8 +130,13 @@ def list_by_topic(
     topic: str,
     index: ParagraphIndex,
     suggestions: Sequence[str],
+    *,
+    kinds: Sequence[ParagraphKind] = ALL_PARTS,
+    exclude: frozenset[str] = frozenset(),
 ) -> Answer | None:
-    """Every paragraph that carries the topic's main terms (all of the rarer ones)."""
+    """Every paragraph of the asked parts that carries the topic's main terms (all of the rarer
+    ones); a document symbol in the topic ("resolution 72/4") must be there. With `exclude`,
+    the others ("is it mentioned anywhere else?")."""
     query = index.query(topic)
     if query.is_empty:
         return None
@@ -111,14 +145,30 @@ def list_by_topic(
     )
     if not hits:
         return None
+    symbols = [t for t in query.terms if "/" in t.surface]
+    if symbols:
+        hits = [h for h in hits if all(s.surface in h.paragraph.text.lower() for s in symbols)]
+        if not hits:
+            return None
     best = hits[0].coverage
-    kept = [h for h in hits if h.coverage >= max(0.5, best * 0.75) and h.score > 0]
+    floor = 0.0 if symbols else max(0.5, best * 0.75)
+    kept = [
+        h
+        for h in hits
+        if h.coverage >= floor
+        and h.score > 0
+        and h.paragraph.id not in exclude
+        and h.paragraph.kind in kinds
+    ]
+    if not kept:
+        return None
     kept.sort(key=lambda h: _reading_order(document, h.paragraph))
     selections = [clause_selection(index, h.entry, query) for h in kept]
     labels = ", ".join(short_label(h.paragraph) for h in kept)
+    about = " ".join(t.surface for t in query.terms) or topic.strip(" ?.")
     lead = (
-        f"{len(kept)} paragraph{'s' if len(kept) != 1 else ''} of {document.symbol} "
-        f"deal{'s' if len(kept) == 1 else ''} with {topic.strip(' ?.')}: {labels}."
+        f"{len(kept)} {'other ' if exclude else ''}paragraph{'s' if len(kept) != 1 else ''} of "
+        f"{document.symbol} deal{'s' if len(kept) == 1 else ''} with {about}: {labels}."
     )
     return quoted_answer(
         intent=intent,
@@ -147,7 +197,8 @@ def list_references(intent: str, document: Document, suggestions: Sequence[str])
     order = {p.id: i for i, p in enumerate(document.paragraphs)}
     citing.sort(key=lambda pid: order[pid])
     selections = [whole(p) for p in document.paragraphs if p.id in citing]
-    lead = f"{document.symbol} refers to {len(cited)} documents:\n" + "\n".join(lines)
+    noun = "document" if len(cited) == 1 else "documents"
+    lead = f"{document.symbol} refers to {len(cited)} {noun}:\n" + "\n".join(lines)
     answer = quoted_answer(
         intent=intent,
         confidence=1.0,

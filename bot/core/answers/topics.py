@@ -88,14 +88,15 @@ def absent_verbs(index: ParagraphIndex, query: Query, verb_stems: frozenset[str]
     return absent
 
 
-def companions(retrieved: Retrieved) -> list[Hit]:
-    """Further paragraphs of the best hit's document that answer nearly as well."""
+def companions(retrieved: Retrieved, kinds: Sequence[str] = ("pp", "op", "ax")) -> list[Hit]:
+    """Further paragraphs of the best hit's document, of the parts asked about, that answer
+    nearly as well."""
     if not retrieved.hits:
         return []
     top = retrieved.hits[0]
     found = []
     for hit in retrieved.hits[1:]:
-        if hit.entry.document != top.entry.document or hit.paragraph.kind == "fn":
+        if hit.entry.document != top.entry.document or hit.paragraph.kind not in kinds:
             continue
         if hit.score >= SECONDARY_RATIO * top.score and hit.coverage >= 0.6:
             found.append(hit)

@@ -1,0 +1,29 @@
+"""A message as the engine routes it, and what a handler makes of it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from bot.core.debug import Debug
+from bot.core.dialogue import Scope
+from bot.core.models import Answer, ConversationState
+
+
+class Ask(NamedTuple):
+    """One message as routed: its text (without a resolution's name when it picked one), the
+    sender's state, and the resolution it is scoped to."""
+
+    text: str
+    state: ConversationState
+    scope: Scope
+    named: str = ""  # the words that named the resolution, taken out of `text`
+
+
+@dataclass(frozen=True, slots=True)
+class Composed:
+    """A handler's result: the answer, how retrieval found it, and what it searched for."""
+
+    answer: Answer
+    debug: Debug | None = None
+    topic: str = ""
