@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bot.core.models import Answer
+from bot.server.auth import AuthFailures
 from bot.server.conversation import ConversationService
 from bot.server.dedupe import DedupeFactory
 from bot.server.errors import Refused, retry_seconds
@@ -24,8 +25,8 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True, slots=True)
 class ChannelContext:
     """The collaborators every adapter receives: the service, metrics, background tasks, the
-    outbound HTTP client, the limits with their (maybe shared) rate limiter, and a factory of
-    (maybe shared) redelivery filters."""
+    outbound HTTP client, the limits with their (maybe shared) rate limiter, a factory of
+    (maybe shared) redelivery filters, and the limit on failed authentications."""
 
     service: ConversationService
     metrics: Metrics
@@ -34,6 +35,7 @@ class ChannelContext:
     limiter: RateLimiter
     dedupe: DedupeFactory
     limits: Limits
+    auth: AuthFailures
 
     async def ask(self, channel: str, sender: str, message: str) -> Answer:
         """The answer, or Refused when the message is too long or its sender too fast."""

@@ -25,6 +25,7 @@ from yarl import URL
 from bot.channels.context import ChannelContext
 from bot.channels.slack_api import SlackWebApi
 from bot.render import slack_messages
+from bot.server.auth import secrets_equal
 from bot.server.errors import Refused, RequestError
 from bot.server.payload import parse_json_object
 from bot.server.settings import Settings
@@ -51,7 +52,7 @@ def verify_slack_signature(
         return "stale or invalid Slack request timestamp"
     base = b"v0:" + timestamp.encode("ascii") + b":" + body
     expected = "v0=" + hmac.new(secret.encode("utf-8"), base, hashlib.sha256).hexdigest()
-    if not hmac.compare_digest(expected.encode("utf-8"), signature.encode("utf-8")):
+    if not secrets_equal(signature, expected):
         return "invalid Slack signature"
     return None
 
@@ -127,6 +128,7 @@ class SlackVerifier:
         self._clock = clock
 
     async def body(self, request: web.Request) -> bytes:
+        await self._context.auth.admit(request)
         body = await request.read()
         problem = verify_slack_signature(
             self._secret,
@@ -137,6 +139,7 @@ class SlackVerifier:
         )
         if problem is not None:
             self._context.metrics.channel_error(CHANNEL, "bad_signature")
+            await self._context.auth.failed(request)
             raise RequestError(401, problem)
         return body
 

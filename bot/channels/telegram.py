@@ -163,12 +163,23 @@ class TelegramWebhook:
         self._seen = context.dedupe(CHANNEL, DEDUPE_TTL_SECONDS)
 
     async def handle(self, request: web.Request) -> web.Response:
+        await self._context.auth.admit(request)
         if not secrets_equal(request.headers.get(SECRET_HEADER, ""), self._secret):
             self._context.metrics.channel_error(CHANNEL, "bad_secret")
+            await self._context.auth.failed(request)
             raise RequestError(401, "invalid Telegram secret token")
         update = parse_json_object(await request.read())
-        if not await self._seen.first_time(str(update_id_of(update))):
+        key = str(update_id_of(update))
+        if not await self._seen.first_time(key):
             return self._ignore("duplicate")
+        try:
+            return await self._answer(update)
+        except BaseException:
+            # Telegram redelivers an update that failed: let that redelivery be answered.
+            await self._seen.forget(key)
+            raise
+
+    async def _answer(self, update: Mapping[str, Any]) -> web.Response:
         message = message_from_update(update)
         if isinstance(message, str):
             return self._ignore(message)

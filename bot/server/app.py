@@ -16,6 +16,7 @@ from bot.loading.loaders import load_engine
 from bot.server import admin, openapi, operations
 from bot.server import keys as appkeys
 from bot.server.access import Handler, access_middleware
+from bot.server.auth import AuthFailures
 from bot.server.conversation import ConversationService
 from bot.server.errors import RequestError, json_error
 from bot.server.limits import Limits
@@ -72,14 +73,22 @@ def create_app(
     app[appkeys.RELOADER] = reloader
     app.cleanup_ctx.append(outbound_work)
 
+    auth = AuthFailures(shared.limiter, limits.auth_failures, proxy_hops=limits.proxy_hops)
     context = ChannelContext(
-        service, metrics, tasks, http, limiter=shared.limiter, dedupe=shared.dedupe, limits=limits
+        service,
+        metrics,
+        tasks,
+        http,
+        limiter=shared.limiter,
+        dedupe=shared.dedupe,
+        limits=limits,
+        auth=auth,
     )
     operations.register(app)
     openapi.register(app)
     register_enabled(app, context, settings)
     if settings.admin_token:
-        admin.register(app, reloader, token=settings.admin_token, metrics=metrics)
+        admin.register(app, reloader, token=settings.admin_token, metrics=metrics, auth=auth)
     # Last: aiohttp-cors wraps the /api/ask resource registered above.
     from bot.web import setup_web
 

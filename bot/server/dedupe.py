@@ -3,6 +3,7 @@ process, or in Redis (`SET NX EX`) so a retry that lands on another worker is dr
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -16,6 +17,10 @@ DEDUPE_PREFIX = "resbot:seen:"
 class Dedupe(Protocol):
     async def first_time(self, key: str) -> bool:
         """True the first time a key is offered within the TTL; remembers it."""
+        ...
+
+    async def forget(self, key: str) -> None:
+        """Forget a key whose delivery failed, so that the platform's redelivery is handled."""
         ...
 
 
@@ -40,6 +45,9 @@ class TtlDedupe:
 
     async def first_time(self, key: str) -> bool:
         return self.remember(key)
+
+    async def forget(self, key: str) -> None:
+        self._seen.pop(key, None)
 
     def remember(self, key: str) -> bool:
         now = self._clock()
@@ -76,6 +84,12 @@ class RedisDedupe:
         except StoreUnavailable:
             return local
         return bool(stored)
+
+    async def forget(self, key: str) -> None:
+        await self._local.forget(key)
+        name = self._prefix + key
+        with contextlib.suppress(StoreUnavailable):
+            await self._link.call(lambda client: client.delete(name))
 
 
 def memory_dedupe(namespace: str, ttl_seconds: float) -> Dedupe:

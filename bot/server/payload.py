@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -20,16 +21,48 @@ WHITE_SPACE = (
 )
 
 
+# JSON may escape half of a surrogate pair on its own ("\ud800"): Python decodes it to a str
+# that cannot be encoded (Redis keys and values, logs, replies). Bodies are decoded as strict
+# UTF-8 (which has no surrogates), so only such escapes can carry one.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def clean_text(text: str) -> str:
+    """Text as every layer may use it: a lone surrogate becomes U+FFFD, the replacement
+    character (JSON's decoder has already joined the valid pairs)."""
+    return _LONE_SURROGATE.sub("\ufffd", text)
+
+
+def _cleaned(value: Any) -> Any:
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, dict):
+        return {clean_text(key): _cleaned(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_cleaned(item) for item in value]
+    return value
+
+
 def parse_json_object(body: bytes) -> dict[str, Any]:
-    """The request body as a JSON object, or a RequestError saying what is wrong with it."""
+    """The request body as a JSON object, or a RequestError saying what is wrong with it.
+    Every string in it is clean_text (the one place where text from clients is normalised,
+    for every channel that speaks JSON)."""
     if not body.strip():
         raise RequestError(400, "request body is empty; expected a JSON object")
     try:
-        data = json.loads(body)
+        text = body.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise RequestError(400, "request body is not valid JSON (not UTF-8)") from None
+    try:
+        data = json.loads(text)
     except (ValueError, RecursionError):
         raise RequestError(400, "request body is not valid JSON") from None
     if not isinstance(data, dict):
         raise RequestError(400, f"request body must be a JSON object, not {_json_type(data)}")
+    if _SURROGATE_ESCAPE.search(text):
+        cleaned: dict[str, Any] = _cleaned(data)
+        return cleaned
     return data
 
 

@@ -34,6 +34,9 @@ class Settings:
     sender_burst: int = 10
     client_rate_per_minute: float = 300.0
     client_burst: int = 100
+    # Failed authentications (Slack, Telegram, admin) per client address.
+    auth_failure_rate_per_minute: float = 10.0
+    auth_failure_burst: int = 10
     proxy_hops: int = 0
     read_timeout_seconds: float = 10.0
     keepalive_timeout_seconds: float = 15.0
@@ -93,6 +96,8 @@ _NUMBERS: dict[str, tuple[str, Callable[[str], float], float]] = {
     "sender_burst": ("RESBOT_SENDER_BURST", int, 1),
     "client_rate_per_minute": ("RESBOT_CLIENT_RATE", float, 0),
     "client_burst": ("RESBOT_CLIENT_BURST", int, 1),
+    "auth_failure_rate_per_minute": ("RESBOT_AUTH_FAILURE_RATE", float, 0),
+    "auth_failure_burst": ("RESBOT_AUTH_FAILURE_BURST", int, 1),
     "proxy_hops": ("RESBOT_PROXY_HOPS", int, 0),
     "read_timeout_seconds": ("RESBOT_READ_TIMEOUT", float, 0.1),
     "keepalive_timeout_seconds": ("RESBOT_KEEPALIVE_TIMEOUT", float, 0.1),

@@ -22,7 +22,7 @@ KNOWLEDGE = ROOT / "knowledge"
 INTENTS = ROOT / "intents"
 
 # Limits off: the tests that want them set them.
-UNLIMITED = {"RESBOT_SENDER_RATE": "0", "RESBOT_CLIENT_RATE": "0"}
+UNLIMITED = {"RESBOT_SENDER_RATE": "0", "RESBOT_CLIENT_RATE": "0", "RESBOT_AUTH_FAILURE_RATE": "0"}
 
 
 def free_port() -> int:
