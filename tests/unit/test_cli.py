@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -93,3 +94,15 @@ def test_eval_prints_the_table_and_json():
     assert report["quotes_verbatim"] is True
     assert set(report["by_kind"]) >= {"topic", "meta", "lookup", "list", "dialogue"}
     assert 0 <= report["mrr"] <= 1
+
+
+def test_check_refuses_a_super_linear_pattern(tmp_path: Path):
+    intents = tmp_path / "intents"
+    shutil.copytree(ROOT / "intents", intents)
+    slow = intents / "slow.yaml"
+    slow.write_text(
+        "intents:\n  - name: slow\n    action: retrieve\n    patterns: ['\\bwhen\\b.*\\bby\\b']\n"
+    )
+    result = resbot("check", "--intents", str(intents))
+    assert result.returncode == 1
+    assert f"{slow}:4: patterns.0: an unbounded quantifier" in result.stderr

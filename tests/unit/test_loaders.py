@@ -134,3 +134,33 @@ def test_load_engine_raises_with_all_problems(folders):
     with pytest.raises(LoadError) as caught:
         load_engine(*folders)
     assert caught.value.problems and "bad.yaml:1" in caught.value.problems[0]
+
+
+def test_super_linear_patterns_are_refused_with_file_and_line(folders):
+    _, intents = folders
+    path = write(
+        intents / "slow.yaml",
+        (
+            "intents:\n"
+            "  - name: slow_one\n"
+            "    action: retrieve\n"
+            "    patterns:\n"
+            "      - '^(\\w+ )*done$'\n"
+            "      - '^what about (?P<topic>.+?)\\W*$'\n"
+            "      - '\\bwhen\\b.*\\badopted\\b'\n"
+            "      - '^(?P<a>.+) and (?P<b>.+)$'\n"
+            "      - '^(?>.*?\\bwhen\\b).*\\badopted\\b'\n"
+            "      - '^what about (?P<topic>.*\\w)\\W*+$'\n"
+        ),
+    )
+    found = [p for p in problems(folders) if p.startswith(str(path))]
+    assert [p.split(": ", 2)[:2] for p in found] == [
+        [f"{path}:5", "patterns.0"],
+        [f"{path}:6", "patterns.1"],
+        [f"{path}:7", "patterns.2"],
+        [f"{path}:8", "patterns.3"],
+    ]
+    assert "nested quantifiers" in found[0]
+    assert "adjacent unbounded quantifiers" in found[1]
+    assert "not anchored with ^" in found[2]
+    assert "two unbounded quantifiers" in found[3]
