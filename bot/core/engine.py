@@ -95,7 +95,12 @@ class AnswerEngine:
         return tuple(i.name for i in self.intents)
 
     # -- entry point ---------------------------------------------------------------------
-    def reply(self, message: str, state: ConversationState | None = None) -> Turn:
+    def reply(
+        self, message: str, state: ConversationState | None = None, *, context_lost: bool = False
+    ) -> Turn:
+        """The Answer and the next state. `context_lost`: the sender's conversation could not
+        be recalled (the caller's store lost or distrusted it), so a follow-up says that it
+        cannot be resolved rather than that nothing was discussed yet."""
         state = state or ConversationState()
         text = " ".join(message.split())[:MAX_MESSAGE_CHARS]
         if not text or not re.search(r"\w", text):
@@ -112,17 +117,19 @@ class AnswerEngine:
         routed = text
         if scope.explicit and scope.document is not None:
             routed = dialogue.without_mention(text, self.documents[scope.document])
-        key = (routed, scope.document, state.document, state.paragraph)
+        key = (routed, scope.document, state.document, state.paragraph, context_lost)
         cached = self._cache.get(key)
         if cached is None:
-            cached = self._answer(routed, state, scope)
+            cached = self._answer(routed, state, scope, context_lost)
             self._cache.put(key, cached)
         else:
             self.last_debug = None
         return Turn(cached, dialogue.next_state(state, cached, text))
 
     # -- routing -------------------------------------------------------------------------
-    def _answer(self, text: str, state: ConversationState, scope: dialogue.Scope) -> Answer:
+    def _answer(
+        self, text: str, state: ConversationState, scope: dialogue.Scope, context_lost: bool
+    ) -> Answer:
         match = self.classifier.classify(text)
         self.last_debug = None
         if match is None:
@@ -135,7 +142,7 @@ class AnswerEngine:
         if action == "retrieve":
             return self._topic(text, state, scope, match.intent.name)
         if action == "followup":
-            return self._followup(text, match, state, scope)
+            return self._followup(text, match, state, scope, context_lost)
         document = self._current(state, scope)
         if document is None:
             return self._ask_which(text, match.intent.name, state)
@@ -280,7 +287,12 @@ class AnswerEngine:
 
     # -- follow-ups ----------------------------------------------------------------------
     def _followup(
-        self, text: str, match: IntentMatch, state: ConversationState, scope: dialogue.Scope
+        self,
+        text: str,
+        match: IntentMatch,
+        state: ConversationState,
+        scope: dialogue.Scope,
+        context_lost: bool = False,
     ) -> Answer:
         name = match.intent.name
         document = self._current(state, scope)
@@ -288,6 +300,13 @@ class AnswerEngine:
         if document is None or current is None:
             if match.intent.by in {"more", "topic"} and match.slots.get("topic"):
                 return self._topic(match.slots["topic"], state, scope, "topic")
+            if context_lost:
+                return self._fallback(
+                    name,
+                    "I have lost track of our conversation, so I cannot tell which paragraph "
+                    "you mean. Please name it, for example “operative paragraph 12”.",
+                    state,
+                )
             return self._fallback(
                 name,
                 "We have not looked at a paragraph yet, so I cannot tell which one you mean.",
@@ -407,7 +426,7 @@ class AnswerEngine:
         return self.documents[0] if len(self.documents) == 1 else None
 
 
-CacheKey = tuple[str, int | None, str, str]
+CacheKey = tuple[str, int | None, str, str, bool]
 
 
 class AnswerCache:

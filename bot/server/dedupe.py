@@ -1,10 +1,12 @@
 """Dropping platform redeliveries: remember each delivery key for a while. In memory for one
-process, or in Redis (`SET NX EX`) so a retry that lands on another worker is dropped too."""
+process, or in Redis (`SET NX GET EX`, Redis 7 or later) so a retry that lands on another
+worker is dropped too."""
 
 from __future__ import annotations
 
 import contextlib
 import time
+import uuid
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Protocol
@@ -77,13 +79,16 @@ class RedisDedupe:
     async def first_time(self, key: str) -> bool:
         local = self._local.remember(key)
         name = self._prefix + key
+        # SET NX GET with a token of this delivery: a SET retried after a connection error
+        # finds its own token (first time still), not a redelivery's.
+        token = uuid.uuid4().hex.encode()
         try:
-            stored = await self._link.call(
-                lambda client: client.set(name, b"1", nx=True, ex=self._ttl)
+            before = await self._link.call(
+                lambda client: client.set(name, token, nx=True, ex=self._ttl, get=True)
             )
         except StoreUnavailable:
             return local
-        return bool(stored)
+        return before is None or before == token
 
     async def forget(self, key: str) -> None:
         await self._local.forget(key)

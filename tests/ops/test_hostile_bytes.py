@@ -118,7 +118,7 @@ async def test_a_failed_telegram_update_is_answered_on_redelivery(
         intent_names = ("x",)
         calls = 0
 
-        def reply(self, message: str, state: Any) -> Any:
+        def reply(self, message: str, state: Any, **options: Any) -> Any:
             from tests.fakes.engine import ScriptedEngine
 
             FailsOnce.calls += 1
