@@ -97,10 +97,11 @@ def create_app(
 
 
 async def outbound_work(app: web.Application) -> AsyncIterator[None]:
-    """Open the outbound HTTP client; at cleanup (after in-flight requests have finished)
-    wait for the background replies, then close it and the shared state."""
+    """Open the outbound HTTP client and start the shared state; at cleanup (after in-flight
+    requests have finished) wait for the background replies, then close both."""
     http = app[appkeys.HTTP]
     await http.start()
+    await app[appkeys.SHARED].start()
     yield
     await app[appkeys.TASKS].drain(timeout=app[appkeys.SETTINGS].shutdown_timeout_seconds)
     await http.close()

@@ -103,8 +103,9 @@ async def test_unreachable_redis_fails_fast_logs_once_and_recovers(
         redis_server.start()
         await asyncio.sleep(0.25)
         assert await link.probe() is True
-        # Turns were answered meanwhile that no session records: the stored one is stale.
-        assert await store.read("ann") == Stored(None, version=1, lost=True)
+        # Turns were answered meanwhile that no session records: the stored one is stale
+        # (and a version up, so that no write still on its way can land).
+        assert await store.read("ann") == Stored(None, version=2, lost=True)
         assert store.status() == {"backend": "redis", "ok": True}
         assert any("available again" in r.getMessage() for r in caplog.records)
     finally:
@@ -191,9 +192,10 @@ async def test_two_servers_share_conversations_and_survive_a_redis_outage(
 
             redis_server.start()
             deadline = time.monotonic() + 10
-            while (await health(session, b.url))["status"] != "ok":
-                assert time.monotonic() < deadline, "did not recover"
-                await asyncio.sleep(0.2)
+            for server in (a, b):
+                while (await health(session, server.url))["status"] != "ok":
+                    assert time.monotonic() < deadline, "did not recover"
+                    await asyncio.sleep(0.2)
             # ann was answered while Redis was down: her stored op5 is not what she saw
             # last, so the conversation is lost rather than continued from op5.
             answer = await ask(session, b.url, "ann", NEXT)

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 import shutil
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -157,3 +158,83 @@ async def test_the_outage_log_does_not_flap(caplog: pytest.LogCaptureFixture) ->
         assert "(12 more outage(s) since the last report)" in caplog.records[-1].getMessage()
     finally:
         await link.close()
+
+
+class Proxy:
+    """A TCP proxy to Redis on 127.0.0.1 that a test can cut: one process's partition."""
+
+    def __init__(self, port: int) -> None:
+        self.target = port
+        self.open = True
+        self._server: asyncio.Server | None = None
+        self._writers: list[asyncio.StreamWriter] = []
+
+    async def start(self) -> str:
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        return f"redis://127.0.0.1:{self._server.sockets[0].getsockname()[1]}/0"
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if not self.open:
+            writer.close()
+            return
+        upstream_reader, upstream_writer = await asyncio.open_connection("127.0.0.1", self.target)
+        self._writers += [writer, upstream_writer]
+
+        async def pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
+            with contextlib.suppress(OSError):
+                while data := await source.read(65536):
+                    sink.write(data)
+                    await sink.drain()
+            sink.close()
+
+        await asyncio.gather(pipe(reader, upstream_writer), pipe(upstream_reader, writer))
+
+    def cut(self) -> None:
+        self.open = False
+        for writer in self._writers:
+            writer.close()
+        self._writers = []
+
+    async def close(self) -> None:
+        self.cut()
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+
+
+async def test_a_partitioned_process_lets_its_lease_run_out_before_answering_unrecorded(
+    redis_server: RedisServer, engine: Any
+) -> None:
+    """Only process a loses Redis: b can still read ann's older session, so a waits until its
+    lease has run out before it answers, and b trusts no session while it is out; once a is
+    back, it marks ann's session stale before renewing its lease."""
+    proxy = Proxy(redis_server.port)
+    links = [RedisLink(await proxy.start(), timeout=0.3, retry_interval=0.05)]
+    links.append(RedisLink(redis_server.url, timeout=0.3, retry_interval=0.05))
+    stores = [RedisSessionStore(link, ttl_seconds=600, lease_seconds=0.5) for link in links]
+    a, b = (ConversationService(engine, store) for store in stores)
+    try:
+        for store in stores:
+            await store.start()
+        for sender in ("ann", "bob", "carl"):
+            assert cited(await b.ask(sender, OP3)) == "op3"
+        proxy.cut()
+        started = time.monotonic()
+        assert cited(await a.ask("ann", OP12)) == "op12"  # unrecorded
+        assert time.monotonic() - started > 0.3  # its lease ran out first
+        answer = await b.ask("ann", NEXT)
+        assert cited(answer) != "op4" and lost(answer)
+        assert lost(await b.ask("carl", NEXT))  # nobody's context while a is out
+        proxy.open = True
+        deadline = time.monotonic() + 5
+        while not await stores[0].renew():  # a is back: marks, then renews
+            assert time.monotonic() < deadline
+            await asyncio.sleep(0.05)
+        assert lost(await b.ask("ann", NEXT))
+        assert cited(await b.ask("bob", NEXT)) == "op4"
+    finally:
+        for store in stores:
+            await store.close()
+        for link in links:
+            await link.close()
+        await proxy.close()

@@ -51,6 +51,9 @@ class MemorySessionStore:
     async def delete(self, sender: str) -> None:
         self._items.pop(sender, None)
 
+    async def start(self) -> None:
+        return None
+
     async def close(self) -> None:
         self._items.clear()
 
