@@ -15,7 +15,7 @@ from bot.channels.context import ChannelContext
 from bot.loading.loaders import load_engine
 from bot.server import admin, openapi, operations
 from bot.server import keys as appkeys
-from bot.server.access import Handler, access_middleware
+from bot.server.access import Handler, InFlight, access_middleware
 from bot.server.auth import AuthFailures
 from bot.server.conversation import ConversationService
 from bot.server.errors import RequestError, json_error
@@ -48,9 +48,10 @@ def create_app(
         on_error=lambda name: metrics.channel_error(name.split("-", 1)[0], "task_failed")
     )
     http = HttpClient()
+    in_flight = InFlight()
     app = web.Application(
         middlewares=[
-            access_middleware(metrics),
+            access_middleware(metrics, in_flight),
             error_middleware,
             protection_middleware(
                 shared.limiter, limits, read_timeout=settings.read_timeout_seconds
@@ -71,6 +72,7 @@ def create_app(
     app[appkeys.HTTP] = http
     app[appkeys.SHARED] = shared
     app[appkeys.RELOADER] = reloader
+    app[appkeys.IN_FLIGHT] = in_flight
     app.cleanup_ctx.append(outbound_work)
 
     auth = AuthFailures(shared.limiter, limits.auth_failures, proxy_hops=limits.proxy_hops)
