@@ -9,6 +9,7 @@ import logging
 from collections.abc import AsyncIterator
 
 from aiohttp import web
+from aiohttp.http_exceptions import ContentEncodingError, HttpProcessingError
 
 from bot.channels import register_enabled
 from bot.channels.context import ChannelContext
@@ -31,6 +32,7 @@ from bot.server.tasks import BackgroundTasks
 log = logging.getLogger(__name__)
 
 _MAX_ECHOED_PATH = 200
+CLIENT_GONE = 499  # as nginx logs it: the client closed the connection before the answer
 
 
 def create_app(
@@ -112,11 +114,21 @@ async def outbound_work(app: web.Application) -> AsyncIterator[None]:
 
 @web.middleware
 async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Every failure becomes `{"error": ...}`: client mistakes a 4xx, our bugs a bare 500."""
+    """Every failure becomes `{"error": ...}`: client mistakes a 4xx, our bugs a bare 500.
+    A body that cannot be read is the client's mistake (400); a client that went away
+    mid-body gets nothing (499 in the access log: nobody is there to read it)."""
     try:
         return await handler(request)
     except RequestError as error:
         return json_error(error.status, error.message, headers=error.headers)
+    except web.RequestPayloadError as error:
+        response = json_error(400, unreadable_body(error))
+        response.force_close()  # what is left of the body cannot be read either
+        return response
+    except ConnectionResetError:
+        response = web.Response(status=CLIENT_GONE)
+        response.force_close()
+        return response
     except web.HTTPException as error:
         if error.status < 400:
             raise
@@ -124,6 +136,15 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     except Exception:
         log.exception("unhandled error on %s %s", request.method, request.path)
         return json_error(500, "internal error")
+
+
+def unreadable_body(error: web.RequestPayloadError) -> str:
+    cause = error.__cause__
+    if isinstance(cause, ContentEncodingError):
+        return "request body could not be decoded as its Content-Encoding says"
+    if isinstance(cause, HttpProcessingError) and cause.message:
+        return f"request body could not be read: {cause.message.strip()[:200]}"
+    return "request body could not be read"
 
 
 def http_error(request: web.Request, error: web.HTTPException) -> web.Response:
