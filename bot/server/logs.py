@@ -29,8 +29,18 @@ class JsonLinesFormatter(logging.Formatter):
         return json.dumps(line, ensure_ascii=False, default=str)
 
 
+def escape(text: str) -> str:
+    """Line breaks, control and format characters as JSON escapes (\\n, \\u2028, \\u001b):
+    a logged value can never start a line of its own or rewrite the terminal."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else json.dumps(c)[1:-1] for c in text)
+
+
 class KeyValueFormatter(logging.Formatter):
-    """Human-readable lines with the record's `fields` appended as key=value."""
+    """Human-readable lines with the record's `fields` appended as key=value. One record is
+    one line: the message is escaped as the fields are; a traceback's lines follow, each
+    marked as the continuation it is."""
 
     def __init__(self) -> None:
         super().__init__("%(asctime)s %(levelname)s %(name)s %(message)s")
@@ -38,7 +48,22 @@ class KeyValueFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         fields = getattr(record, "fields", None) or {}
         suffix = "".join(f" {key}={_json_value(value)}" for key, value in fields.items())
-        return super().format(record) + suffix
+        line, newline, rest = super().format(record).partition("\n")
+        return line + suffix + newline + rest
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        record.message = escape(record.message)
+        return super().formatMessage(record)
+
+    def formatException(self, ei: Any) -> str:
+        return _continuation(super().formatException(ei))
+
+    def formatStack(self, stack_info: str) -> str:
+        return _continuation(super().formatStack(stack_info))
+
+
+def _continuation(text: str) -> str:
+    return "\n".join(f"  | {escape(line)}" for line in text.splitlines())
 
 
 def _json_value(value: object) -> str:
