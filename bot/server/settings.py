@@ -48,6 +48,8 @@ class Settings:
     slack_api_url: str = DEFAULT_SLACK_API_URL
     telegram_secret_token: str = field(default="", repr=False)
     telegram_bot_token: str = field(default="", repr=False)
+    # The bot's @username, to know what is addressed to it in groups (else from getMe).
+    telegram_bot_username: str = ""
     telegram_api_url: str = DEFAULT_TELEGRAM_API_URL
     # Telegram allows about one message a second per chat: the pause between a long reply's parts.
     telegram_send_interval_seconds: float = 1.0
@@ -71,6 +73,7 @@ class Settings:
             "slack_api_url": env.get("RESBOT_SLACK_API_URL", "") or DEFAULT_SLACK_API_URL,
             "telegram_secret_token": env.get("RESBOT_TELEGRAM_SECRET_TOKEN", ""),
             "telegram_bot_token": env.get("RESBOT_TELEGRAM_BOT_TOKEN", ""),
+            "telegram_bot_username": env.get("RESBOT_TELEGRAM_BOT_USERNAME", "").strip(" @"),
             "telegram_api_url": env.get("RESBOT_TELEGRAM_API_URL", "") or DEFAULT_TELEGRAM_API_URL,
             "admin_token": env.get("RESBOT_ADMIN_TOKEN", ""),
             "cors_origins": origins,
