@@ -12,6 +12,7 @@ from bot.core import dialogue
 from bot.core.answers import facts
 from bot.core.answers import lists as listing
 from bot.core.answers.compose import (
+    cite,
     fallback_answer,
     plain_answer,
     quoted_answer,
@@ -132,11 +133,21 @@ class AnswerEngine:
     ) -> Answer:
         match = self.classifier.classify(text)
         self.last_debug = None
+        if match is not None and match.intent.action == "template":
+            return self._template(match, state, scope)  # small talk: no claim about the text
+        return cited_or_fallback(self._route(text, match, state, scope, context_lost))
+
+    def _route(
+        self,
+        text: str,
+        match: IntentMatch | None,
+        state: ConversationState,
+        scope: dialogue.Scope,
+        context_lost: bool,
+    ) -> Answer:
         if match is None:
             return self._topic(text, state, scope, "topic")
         action = match.intent.action
-        if action == "template":
-            return self._template(match, state, scope)
         if action in {"fallback", "unsupported"}:
             return self._refuse(match, state, scope)
         if action == "retrieve":
@@ -323,6 +334,7 @@ class AnswerEngine:
                     name,
                     f"{short_label(current).capitalize()} is the {edge} one of {document.symbol}.",
                     confidence=0.9,
+                    citations=[cite(document, current.id)],
                     suggestions=suggestions,
                 )
             return facts.paragraph_answer(name, document, target, suggestions)
@@ -451,6 +463,14 @@ class AnswerCache:
         self._items[key] = answer
         if len(self._items) > self.size:
             self._items.popitem(last=False)
+
+
+def cited_or_fallback(answer: Answer) -> Answer:
+    """An answer about the documents that cites none of them is a fallback (a question back,
+    "which resolution do you mean?", is neither)."""
+    if answer.citations or answer.fallback or answer.intent == "clarify":
+        return answer
+    return replace(answer, fallback=True)
 
 
 def _kind(value: str) -> ParagraphKind:

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from bot.core.analysis import Query
 from bot.core.answers.compose import Selection, quoted_answer, short_label, whole
 from bot.core.answers.topics import clause_selection
-from bot.core.index import ParagraphIndex
+from bot.core.index import Hit, ParagraphIndex
 from bot.core.models import Answer, Document, Paragraph, ParagraphKind
 from bot.core.text import Stemmer, words
 
@@ -111,12 +112,15 @@ def list_by_topic(
         return None
     best = hits[0].coverage
     kept = [h for h in hits if h.coverage >= max(0.5, best * 0.75) and h.score > 0]
+    if not kept:
+        return None  # nothing to cite: retrieval (or its fallback) answers instead
     kept.sort(key=lambda h: _reading_order(document, h.paragraph))
     selections = [clause_selection(index, h.entry, query) for h in kept]
     labels = ", ".join(short_label(h.paragraph) for h in kept)
     lead = (
         f"{len(kept)} paragraph{'s' if len(kept) != 1 else ''} of {document.symbol} "
-        f"deal{'s' if len(kept) == 1 else ''} with {topic.strip(' ?.')}: {labels}."
+        f"deal{'s' if len(kept) == 1 else ''} with “{matched_words(index, kept, query)}”: "
+        f"{labels}."
     )
     return quoted_answer(
         intent=intent,
@@ -126,6 +130,18 @@ def list_by_topic(
         selections=selections,
         suggestions=suggestions,
     )
+
+
+def matched_words(index: ParagraphIndex, hits: Sequence[Hit], query: Query) -> str:
+    """The question's words that the listed paragraphs carry (spelling corrected): what the
+    reply may say the list is about, never the rest of what was typed."""
+    found = {surface for hit in hits for surface in index.matched(hit, query)}
+    words = [
+        term.corrected or term.surface
+        for term in query.terms
+        if any(alternative.surface in found for alternative in term.alternatives)
+    ]
+    return " ".join(words).replace("“", "").replace("”", "")
 
 
 def list_references(intent: str, document: Document, suggestions: Sequence[str]) -> Answer | None:
