@@ -225,10 +225,26 @@ def _form(body: bytes) -> dict[str, str]:
     return {key: values[0] for key, values in fields.items() if values}
 
 
-def allowed_response_hosts(api_url: str) -> frozenset[str]:
-    """Where a slash command's response_url may point: Slack's hooks host, or the configured
-    Slack API host (a local fake in tests)."""
-    return frozenset({"hooks.slack.com", URL(api_url).host or "hooks.slack.com"})
+SLACK_HOOKS = ("https", "hooks.slack.com", 443)
+
+
+def response_url_check(api_url: str) -> Callable[[str], bool]:
+    """Where a slash command's response_url may point: Slack's hooks host over https on its
+    default port, or the origin (scheme, host, port) of the configured Slack API base (a local
+    fake in tests). Nothing with credentials in it."""
+    base = URL(api_url)
+    allowed = {SLACK_HOOKS, (base.scheme, base.host, base.port)}
+
+    def check(url: str) -> bool:
+        try:
+            parsed = URL(url)
+        except ValueError:
+            return False
+        if not parsed.absolute or parsed.user is not None or parsed.password is not None:
+            return False
+        return (parsed.scheme, parsed.host, parsed.port) in allowed
+
+    return check
 
 
 def enabled(settings: Settings) -> bool:
@@ -239,7 +255,7 @@ def register(app: web.Application, context: ChannelContext, settings: Settings) 
     api_url, bot_token = settings.slack_api_url, settings.slack_bot_token
     verifier = SlackVerifier(context, settings.slack_signing_secret)
     api = SlackWebApi(
-        context, api_url=api_url, token=bot_token, response_hosts=allowed_response_hosts(api_url)
+        context, api_url=api_url, token=bot_token, response_url=response_url_check(api_url)
     )
     app.router.add_post("/webhooks/slack/events", SlackEvents(context, verifier, api).handle)
     app.router.add_post("/webhooks/slack/command", SlackCommand(context, verifier, api).handle)
