@@ -14,6 +14,7 @@ from bot.server.dedupe import DedupeFactory
 from bot.server.errors import Refused, retry_seconds
 from bot.server.limits import Limits, RateLimiter
 from bot.server.outbound import HttpClient
+from bot.server.payload import WHITE_SPACE
 from bot.server.tasks import BackgroundTasks
 
 if TYPE_CHECKING:
@@ -38,7 +39,9 @@ class ChannelContext:
     auth: AuthFailures
 
     async def ask(self, channel: str, sender: str, message: str) -> Answer:
-        """The answer, or Refused when the message is too long or its sender too fast."""
+        """The answer, or Refused when the message is too long (after trimming) or its
+        sender too fast."""
+        message = message.strip(WHITE_SPACE)
         await self.admit(channel, sender, message)
         log.debug("ask", extra={"fields": {"channel": channel, "text": message}})
         answer = await self.service.ask(sender, message)

@@ -27,7 +27,7 @@ from bot.channels.slack_api import SlackWebApi
 from bot.render import slack_messages
 from bot.server.auth import secrets_equal
 from bot.server.errors import Refused, RequestError
-from bot.server.payload import parse_json_object
+from bot.server.payload import parse_json_object, require_json
 from bot.server.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -152,7 +152,9 @@ class SlackEvents:
         self._seen = context.dedupe(CHANNEL, DEDUPE_TTL_SECONDS)
 
     async def handle(self, request: web.Request) -> web.Response:
-        envelope = parse_json_object(await self._verifier.body(request))
+        body = await self._verifier.body(request)
+        require_json(request)
+        envelope = parse_json_object(body)
         kind = envelope.get("type")
         if kind == "url_verification":
             challenge = envelope.get("challenge")

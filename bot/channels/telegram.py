@@ -28,7 +28,7 @@ from bot.render import telegram_messages
 from bot.server.auth import secrets_equal
 from bot.server.errors import Refused, RequestError
 from bot.server.outbound import HttpResult, OutboundError
-from bot.server.payload import parse_json_object
+from bot.server.payload import read_json_object
 from bot.server.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -262,7 +262,7 @@ class TelegramWebhook:
             self._context.metrics.channel_error(CHANNEL, "bad_secret")
             await self._context.auth.failed(request)
             raise RequestError(401, "invalid Telegram secret token")
-        update = parse_json_object(await request.read())
+        update = await read_json_object(request)
         key = str(update_id_of(update))
         if not await self._seen.first_time(key):
             return self._ignore("duplicate")

@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from aiohttp import web
+
 from bot.server.errors import RequestError
 
 MAX_SENDER_CHARS = 256
@@ -64,6 +66,24 @@ def parse_json_object(body: bytes) -> dict[str, Any]:
         cleaned: dict[str, Any] = _cleaned(data)
         return cleaned
     return data
+
+
+JSON_TYPE = "application/json"
+
+
+def require_json(request: web.Request) -> None:
+    """415 unless the body says it is JSON: a form or text/plain POST from another site needs
+    no CORS preflight, so it must not be read as JSON."""
+    if request.content_type != JSON_TYPE:
+        raise RequestError(
+            415, f"Content-Type must be {JSON_TYPE}, not {request.content_type or 'missing'}"
+        )
+
+
+async def read_json_object(request: web.Request) -> dict[str, Any]:
+    """The body of a JSON request as an object (415 when it is not said to be JSON)."""
+    require_json(request)
+    return parse_json_object(await request.read())
 
 
 def _json_type(value: object) -> str:

@@ -147,8 +147,9 @@ async def test_repeated_update_ids_are_answered_once(telegram_api: FakeTelegramA
 async def test_malformed_updates_are_400(
     telegram_api: FakeTelegramApi, body: bytes, problem: str
 ) -> None:
+    headers = {**SECRET, "Content-Type": "application/json"}
     async with running_bot(telegram_settings(telegram_api), ScriptedEngine()) as client:
-        response = await client.post(WEBHOOK, data=body, headers=SECRET)
+        response = await client.post(WEBHOOK, data=body, headers=headers)
         assert response.status == 400
         assert problem in (await response.json())["error"]
 
