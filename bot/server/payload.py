@@ -100,10 +100,9 @@ class AskRequest:
 
 
 def parse_ask_request(data: Mapping[str, Any]) -> AskRequest:
-    """Sender and message: present, strings, not blank; lengths count every character sent
-    (as the OpenAPI maxLength does). The sender is trimmed; the message goes as sent (the
-    engine folds white space) and its length is checked by ChannelContext.ask (a 422, like
-    every channel's)."""
+    """Sender and message: present, strings, not blank; the sender's length counts every
+    character sent (as the OpenAPI maxLength does). The sender is trimmed; the message is
+    trimmed and its length checked by ChannelContext.ask (a 422, like every channel's)."""
     sender = _text_field(data, "sender")
     if len(sender) > MAX_SENDER_CHARS:
         raise RequestError(
