@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 
 .PHONY: install install-test serve test test-fast lint typecheck pytest eval check clean \
-	system-deps bench bench-deps
+	system-deps bench bench-deps chaos
 
 # pip's own output goes to $(LOG), shown only when an install fails.
 LOG := $(VENV)/install.log
@@ -90,6 +90,15 @@ bench-deps: install
 	@command -v wrk >/dev/null 2>&1 || RESBOT_SYSTEM_DEPS="wrk:wrk" bash .ci/system-deps
 	@$(BIN)/python -c "import bm25s, tqdm, pyinstrument" 2>/dev/null || \
 		$(BIN)/python -m pip install --quiet -e '.[bench]'
+
+# `make chaos`: Redis frozen, killed and restarted with its data, then restarted empty, under
+# two `resbot serve` processes and 40 senders; prints failed requests, wrong-context and
+# lost-context answers (docs/hardening.md). Bounded: about 30 s of load, 60,000 requests at most,
+# a private redis-server, 127.0.0.1 only. CHAOS_ARGS passes options, e.g. "--scale 2 --json".
+CHAOS_ARGS ?=
+
+chaos: install-test system-deps
+	$(BIN)/python -m tests.ops.chaos $(CHAOS_ARGS)
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache test-artifacts

@@ -21,7 +21,7 @@ from referencing.jsonschema import DRAFT202012
 
 from bot.server.app import create_app
 from bot.server.conversation import ConversationService
-from bot.server.logs import JsonLinesFormatter
+from bot.server.logs import JsonLinesFormatter, KeyValueFormatter
 from bot.server.openapi import load_openapi
 from bot.server.run import serve_command
 from bot.server.sessions import MemorySessionStore
@@ -279,6 +279,36 @@ def test_json_lines_formatter() -> None:
     record.fields = {"request_id": "r", "status": 200}
     line = json.loads(JsonLinesFormatter().format(record))
     assert line["message"] == "GET /x" and line["request_id"] == "r" and line["level"] == "info"
+
+
+FORGED = "2026-11-29 06:00:00,000 INFO bot.server.access GET /admin/reload 200"
+
+
+async def test_request_paths_cannot_forge_log_lines(caplog: pytest.LogCaptureFixture) -> None:
+    """%0a, %0d, escape sequences and line separators in a path stay inside their line, in
+    the message part as in the fields."""
+    caplog.set_level(logging.INFO, logger="bot.server.access")
+    async with running_bot(settings(), ScriptedEngine()) as client:
+        for separator in ("%0a", "%0d%0a", "%e2%80%a8", "%1b[2K%0d", "%c2%85"):
+            await client.get(f"/x{separator}{FORGED.replace(' ', '%20')}")
+    formatter = KeyValueFormatter()
+    lines = [formatter.format(r) for r in caplog.records if r.name == "bot.server.access"]
+    assert len(lines) == 5
+    for line in lines:
+        assert line.isprintable(), line  # no line break or control character of any kind
+        assert " GET /x\\" in line and line.count(" INFO ") == 3  # its own; message, path=
+
+
+def test_a_traceback_cannot_forge_log_lines() -> None:
+    try:
+        raise RuntimeError(f"boom\n{FORGED}")
+    except RuntimeError:
+        record = logging.LogRecord(
+            "bot.server.app", logging.ERROR, __file__, 1, "failed on %s", ("/x\ny",), sys.exc_info()
+        )
+    first, *rest = KeyValueFormatter().format(record).split("\n")
+    assert first.endswith("failed on /x\\ny")
+    assert rest and all(line.startswith("  | ") for line in rest)
 
 
 async def test_engine_failure_is_a_bare_500_without_traceback(

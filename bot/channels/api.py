@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.channels.context import ChannelContext
-from bot.server.payload import parse_ask_request, parse_json_object
+from bot.server.payload import parse_ask_request, read_json_object
 from bot.server.settings import Settings
 
 CHANNEL = "api"
@@ -16,7 +16,7 @@ class AskHandler:
         self._context = context
 
     async def handle(self, request: web.Request) -> web.Response:
-        ask = parse_ask_request(parse_json_object(await request.read()))
+        ask = parse_ask_request(await read_json_object(request))
         answer = await self._context.ask(CHANNEL, f"web:{ask.sender}", ask.message)
         return web.json_response(answer.to_dict())
 

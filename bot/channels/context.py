@@ -8,11 +8,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bot.core.models import Answer
+from bot.server.auth import AuthFailures
 from bot.server.conversation import ConversationService
 from bot.server.dedupe import DedupeFactory
 from bot.server.errors import Refused, retry_seconds
 from bot.server.limits import Limits, RateLimiter
 from bot.server.outbound import HttpClient
+from bot.server.payload import WHITE_SPACE
 from bot.server.tasks import BackgroundTasks
 
 if TYPE_CHECKING:
@@ -24,8 +26,8 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True, slots=True)
 class ChannelContext:
     """The collaborators every adapter receives: the service, metrics, background tasks, the
-    outbound HTTP client, the limits with their (maybe shared) rate limiter, and a factory of
-    (maybe shared) redelivery filters."""
+    outbound HTTP client, the limits with their (maybe shared) rate limiter, a factory of
+    (maybe shared) redelivery filters, and the limit on failed authentications."""
 
     service: ConversationService
     metrics: Metrics
@@ -34,9 +36,12 @@ class ChannelContext:
     limiter: RateLimiter
     dedupe: DedupeFactory
     limits: Limits
+    auth: AuthFailures
 
     async def ask(self, channel: str, sender: str, message: str) -> Answer:
-        """The answer, or Refused when the message is too long or its sender too fast."""
+        """The answer, or Refused when the message is too long (after trimming) or its
+        sender too fast."""
+        message = message.strip(WHITE_SPACE)
         await self.admit(channel, sender, message)
         log.debug("ask", extra={"fields": {"channel": channel, "text": message}})
         answer = await self.service.ask(sender, message)

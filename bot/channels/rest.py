@@ -13,7 +13,7 @@ from bot.channels.context import ChannelContext
 from bot.core.models import Answer
 from bot.render import plain_blocks
 from bot.render.layout import SUGGESTIONS_HEADING
-from bot.server.payload import parse_ask_request, parse_json_object
+from bot.server.payload import parse_ask_request, read_json_object
 from bot.server.settings import Settings
 
 CHANNEL = "rest"
@@ -36,7 +36,7 @@ class RestWebhook:
         self._context = context
 
     async def handle(self, request: web.Request) -> web.Response:
-        ask = parse_ask_request(parse_json_object(await request.read()))
+        ask = parse_ask_request(await read_json_object(request))
         answer = await self._context.ask(CHANNEL, f"web:{ask.sender}", ask.message)
         return web.json_response(rasa_messages(ask.sender, answer))
 

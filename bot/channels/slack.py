@@ -25,8 +25,9 @@ from yarl import URL
 from bot.channels.context import ChannelContext
 from bot.channels.slack_api import SlackWebApi
 from bot.render import slack_messages
+from bot.server.auth import secrets_equal
 from bot.server.errors import Refused, RequestError
-from bot.server.payload import parse_json_object
+from bot.server.payload import parse_json_object, require_json
 from bot.server.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -51,7 +52,7 @@ def verify_slack_signature(
         return "stale or invalid Slack request timestamp"
     base = b"v0:" + timestamp.encode("ascii") + b":" + body
     expected = "v0=" + hmac.new(secret.encode("utf-8"), base, hashlib.sha256).hexdigest()
-    if not hmac.compare_digest(expected.encode("utf-8"), signature.encode("utf-8")):
+    if not secrets_equal(signature, expected):
         return "invalid Slack signature"
     return None
 
@@ -127,6 +128,7 @@ class SlackVerifier:
         self._clock = clock
 
     async def body(self, request: web.Request) -> bytes:
+        await self._context.auth.admit(request)
         body = await request.read()
         problem = verify_slack_signature(
             self._secret,
@@ -137,6 +139,7 @@ class SlackVerifier:
         )
         if problem is not None:
             self._context.metrics.channel_error(CHANNEL, "bad_signature")
+            await self._context.auth.failed(request)
             raise RequestError(401, problem)
         return body
 
@@ -149,7 +152,9 @@ class SlackEvents:
         self._seen = context.dedupe(CHANNEL, DEDUPE_TTL_SECONDS)
 
     async def handle(self, request: web.Request) -> web.Response:
-        envelope = parse_json_object(await self._verifier.body(request))
+        body = await self._verifier.body(request)
+        require_json(request)
+        envelope = parse_json_object(body)
         kind = envelope.get("type")
         if kind == "url_verification":
             challenge = envelope.get("challenge")
@@ -222,10 +227,26 @@ def _form(body: bytes) -> dict[str, str]:
     return {key: values[0] for key, values in fields.items() if values}
 
 
-def allowed_response_hosts(api_url: str) -> frozenset[str]:
-    """Where a slash command's response_url may point: Slack's hooks host, or the configured
-    Slack API host (a local fake in tests)."""
-    return frozenset({"hooks.slack.com", URL(api_url).host or "hooks.slack.com"})
+SLACK_HOOKS = ("https", "hooks.slack.com", 443)
+
+
+def response_url_check(api_url: str) -> Callable[[str], bool]:
+    """Where a slash command's response_url may point: Slack's hooks host over https on its
+    default port, or the origin (scheme, host, port) of the configured Slack API base (a local
+    fake in tests). Nothing with credentials in it."""
+    base = URL(api_url)
+    allowed = {SLACK_HOOKS, (base.scheme, base.host, base.port)}
+
+    def check(url: str) -> bool:
+        try:
+            parsed = URL(url)
+        except ValueError:
+            return False
+        if not parsed.absolute or parsed.user is not None or parsed.password is not None:
+            return False
+        return (parsed.scheme, parsed.host, parsed.port) in allowed
+
+    return check
 
 
 def enabled(settings: Settings) -> bool:
@@ -236,7 +257,7 @@ def register(app: web.Application, context: ChannelContext, settings: Settings) 
     api_url, bot_token = settings.slack_api_url, settings.slack_bot_token
     verifier = SlackVerifier(context, settings.slack_signing_secret)
     api = SlackWebApi(
-        context, api_url=api_url, token=bot_token, response_hosts=allowed_response_hosts(api_url)
+        context, api_url=api_url, token=bot_token, response_url=response_url_check(api_url)
     )
     app.router.add_post("/webhooks/slack/events", SlackEvents(context, verifier, api).handle)
     app.router.add_post("/webhooks/slack/command", SlackCommand(context, verifier, api).handle)

@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
-
-from yarl import URL
 
 from bot.channels.context import ChannelContext
 from bot.server.outbound import HttpResult, OutboundError
@@ -27,12 +25,12 @@ class SlackWebApi:
         *,
         api_url: str,
         token: str,
-        response_hosts: frozenset[str],
+        response_url: Callable[[str], bool],
     ) -> None:
         self._context = context
         self._post_message_url = api_url.rstrip("/") + "/chat.postMessage"
         self._token = token
-        self._response_hosts = response_hosts
+        self._response_url = response_url
 
     async def post_message(self, channel: str, text: str, *, thread_ts: str | None) -> bool:
         if not self._token:
@@ -52,8 +50,7 @@ class SlackWebApi:
         return result is not None and self._succeeded("chat.postMessage", result, check_ok=True)
 
     def is_response_url(self, url: str) -> bool:
-        parsed = URL(url) if url else None
-        return parsed is not None and parsed.absolute and parsed.host in self._response_hosts
+        return bool(url) and self._response_url(url)
 
     async def post_responses(self, response_url: str, texts: Sequence[str]) -> None:
         for text in texts:

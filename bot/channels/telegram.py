@@ -4,6 +4,11 @@ The `X-Telegram-Bot-Api-Secret-Token` header is compared in constant time before
 read. A text message is answered in the webhook response (`sendMessage`, HTML parse mode);
 a reply longer than one message continues through the Bot API, a message a second as Telegram
 asks, which also lets the first part arrive first. Other updates are acknowledged with `{}`.
+
+In groups only what is addressed to the bot is answered, as with Telegram's privacy mode:
+commands for it (`/ask@ResBot ...`, or `/ask`, `/start`, `/help` without a bot name), mentions
+of it (`@ResBot ...`) and replies to its messages; in private chats, everything. The bot's
+username comes from RESBOT_TELEGRAM_BOT_USERNAME, else from getMe; its id from its token.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from bot.render import telegram_messages
 from bot.server.auth import secrets_equal
 from bot.server.errors import Refused, RequestError
 from bot.server.outbound import HttpResult, OutboundError
-from bot.server.payload import parse_json_object
+from bot.server.payload import read_json_object
 from bot.server.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -31,6 +36,11 @@ log = logging.getLogger(__name__)
 CHANNEL = "telegram"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 DEDUPE_TTL_SECONDS = 24 * 3600.0
+GET_ME_RETRY_SECONDS = 60.0
+GROUP_CHATS = frozenset({"group", "supergroup"})
+# Commands that are this bot's even without its name (Telegram sends a group's bare commands
+# to a privacy-mode bot only when it spoke last).
+OWN_COMMANDS = frozenset({"ask", "start", "help"})
 _TAG = re.compile(r"<[^>]*>")
 
 
@@ -58,7 +68,25 @@ def update_id_of(update: Mapping[str, Any]) -> int:
     return update_id
 
 
-def message_from_update(update: Mapping[str, Any]) -> TelegramMessage | str:
+@dataclass(frozen=True, slots=True)
+class BotIdentity:
+    """Who the bot is, as far as known: its user id and @username (without the @)."""
+
+    id: int | None = None
+    username: str = ""
+
+    def is_me(self, user: object) -> bool:
+        if not isinstance(user, dict):
+            return False
+        if self.id is not None and _integer(user.get("id")) == self.id:
+            return True
+        name = user.get("username")
+        return bool(self.username) and isinstance(name, str) and name.lower() == self.username
+
+
+def message_from_update(
+    update: Mapping[str, Any], me: BotIdentity = BotIdentity()
+) -> TelegramMessage | str:
     """The question in an update, or the reason it gets no reply."""
     message = update.get("message")
     if not isinstance(message, dict):
@@ -72,11 +100,35 @@ def message_from_update(update: Mapping[str, Any]) -> TelegramMessage | str:
         return "malformed"
     if isinstance(sender, dict) and sender.get("is_bot") is True:
         return "bot"
+    if isinstance(chat, dict) and chat.get("type") in GROUP_CHATS:
+        addressed = addressed_text(text, message.get("reply_to_message"), me)
+        if addressed is None:
+            return "not_addressed"
+        text = addressed
     question = command_text(text)
     if not question:
         return "empty"
     user_id = _integer(sender.get("id")) if isinstance(sender, dict) else None
     return TelegramMessage(chat_id, message_id, user_id, question)
+
+
+def addressed_text(text: str, replied_to: object, me: BotIdentity) -> str | None:
+    """In a group: the text when it is for this bot (a mention of it taken out), else None."""
+    stripped = text.strip()
+    if stripped.startswith("/"):
+        command = stripped.split(maxsplit=1)[0][1:]
+        name, _, target = command.partition("@")
+        if target:
+            return text if me.username and target.lower() == me.username else None
+        return text if name.lower() in OWN_COMMANDS else None
+    if me.username:
+        mention = re.compile(rf"[\s,]*(?<![\w.@])@{re.escape(me.username)}\b[,:]?", re.IGNORECASE)
+        if mention.search(text):
+            rest = " ".join(mention.sub(" ", text).split())
+            return re.sub(r"\s+([?.!,;:])", r"\1", rest)
+    if isinstance(replied_to, dict) and me.is_me(replied_to.get("from")):
+        return text
+    return None
 
 
 def command_text(text: str) -> str:
@@ -112,9 +164,26 @@ class TelegramBotApi:
         self, context: ChannelContext, *, api_url: str, token: str, interval: float
     ) -> None:
         self._context = context
-        self._url = f"{api_url.rstrip('/')}/bot{token}/sendMessage"
+        self._base = f"{api_url.rstrip('/')}/bot{token}"
+        self._url = f"{self._base}/sendMessage"
         self._token = token
         self._interval = interval
+
+    async def get_me(self) -> BotIdentity | None:
+        """The bot's id and username from getMe; None when it cannot be asked or says no."""
+        if not self._token:
+            return None
+        try:
+            result = await self._context.http.post_json(f"{self._base}/getMe", {})
+        except OutboundError as error:
+            log.warning("Telegram unreachable: %s", error)
+            return None
+        me = result.data.get("result")
+        if result.status != 200 or not isinstance(me, dict):
+            log.warning("Telegram getMe failed with HTTP %s", result.status)
+            return None
+        name = me.get("username")
+        return BotIdentity(_integer(me.get("id")), name.lower() if isinstance(name, str) else "")
 
     async def send_later(self, chat_id: int, texts: Sequence[str]) -> None:
         for text in texts:
@@ -154,21 +223,57 @@ def _unparseable(result: HttpResult) -> bool:
     return result.status == 400 and isinstance(description, str) and "parse" in description
 
 
+class Identity:
+    """The bot's identity: the configured username and the id its token starts with, or
+    what getMe says (asked once, again a minute after a failure)."""
+
+    def __init__(self, api: TelegramBotApi, *, token: str, username: str) -> None:
+        prefix = token.split(":", 1)[0]
+        self._me = BotIdentity(int(prefix) if prefix.isdigit() else None, username.lower())
+        self._api = api
+        self._asked_at: float | None = None
+
+    async def get(self) -> BotIdentity:
+        if self._me.username:
+            return self._me
+        now = asyncio.get_running_loop().time()
+        if self._asked_at is None or now - self._asked_at >= GET_ME_RETRY_SECONDS:
+            self._asked_at = now
+            found = await self._api.get_me()
+            if found is not None:
+                self._me = BotIdentity(found.id or self._me.id, found.username)
+        return self._me
+
+
 class TelegramWebhook:
-    def __init__(self, context: ChannelContext, api: TelegramBotApi, secret: str) -> None:
+    def __init__(
+        self, context: ChannelContext, api: TelegramBotApi, secret: str, identity: Identity
+    ) -> None:
         self._context = context
         self._api = api
         self._secret = secret
+        self._identity = identity
         self._seen = context.dedupe(CHANNEL, DEDUPE_TTL_SECONDS)
 
     async def handle(self, request: web.Request) -> web.Response:
+        await self._context.auth.admit(request)
         if not secrets_equal(request.headers.get(SECRET_HEADER, ""), self._secret):
             self._context.metrics.channel_error(CHANNEL, "bad_secret")
+            await self._context.auth.failed(request)
             raise RequestError(401, "invalid Telegram secret token")
-        update = parse_json_object(await request.read())
-        if not await self._seen.first_time(str(update_id_of(update))):
+        update = await read_json_object(request)
+        key = str(update_id_of(update))
+        if not await self._seen.first_time(key):
             return self._ignore("duplicate")
-        message = message_from_update(update)
+        try:
+            return await self._answer(update)
+        except BaseException:
+            # Telegram redelivers an update that failed: let that redelivery be answered.
+            await self._seen.forget(key)
+            raise
+
+    async def _answer(self, update: Mapping[str, Any]) -> web.Response:
+        message = message_from_update(update, await self._me(update))
         if isinstance(message, str):
             return self._ignore(message)
         try:
@@ -189,6 +294,14 @@ class TelegramWebhook:
             send_message_method(message.chat_id, first, reply_to=message.message_id)
         )
 
+    async def _me(self, update: Mapping[str, Any]) -> BotIdentity:
+        """Who the bot is, asked only when a group message needs it."""
+        message = update.get("message")
+        chat = message.get("chat") if isinstance(message, dict) else None
+        if isinstance(chat, dict) and chat.get("type") in GROUP_CHATS:
+            return await self._identity.get()
+        return BotIdentity()
+
     def _ignore(self, reason: str) -> web.Response:
         self._context.metrics.ignore(CHANNEL, reason)
         return web.json_response({})
@@ -206,7 +319,14 @@ def register(app: web.Application, context: ChannelContext, settings: Settings) 
         token=bot_token,
         interval=settings.telegram_send_interval_seconds,
     )
-    webhook = TelegramWebhook(context, api, settings.telegram_secret_token)
+    identity = Identity(api, token=bot_token, username=settings.telegram_bot_username)
+    webhook = TelegramWebhook(context, api, settings.telegram_secret_token, identity)
     app.router.add_post("/webhooks/telegram", webhook.handle)
     if not bot_token:
-        log.warning("RESBOT_TELEGRAM_BOT_TOKEN is unset: long replies will be cut short")
+        log.warning(
+            "RESBOT_TELEGRAM_BOT_TOKEN is unset: long replies will be cut short%s",
+            ""
+            if settings.telegram_bot_username
+            else ", and in groups only /ask, /start and /help without a bot name are answered"
+            " (set RESBOT_TELEGRAM_BOT_USERNAME)",
+        )

@@ -56,7 +56,7 @@ def needs_document(handler: DocumentHandler) -> Handler:
 
 
 # What an answer depends on: the routed message, its scope, and the conversation so far.
-CacheKey = tuple[str, int | None, frozenset[int] | None, str, str, tuple[str, ...], str, str]
+CacheKey = tuple[str, int | None, frozenset[int] | None, str, str, tuple[str, ...], str, str, bool]
 
 
 class AnswerEngine:
@@ -100,7 +100,12 @@ class AnswerEngine:
         return tuple(i.name for i in self.intents)
 
     # -- entry point ---------------------------------------------------------------------
-    def reply(self, message: str, state: ConversationState | None = None) -> Turn:
+    def reply(
+        self, message: str, state: ConversationState | None = None, *, context_lost: bool = False
+    ) -> Turn:
+        """The Answer and the next state. `context_lost`: the sender's conversation could not
+        be recalled (the caller's store lost or distrusted it), so a follow-up says that it
+        cannot be resolved rather than that nothing was discussed yet."""
         state = state or ConversationState()
         text = " ".join(message.split())[:MAX_MESSAGE_CHARS]
         if not text or not re.search(r"\w", text):
@@ -125,7 +130,7 @@ class AnswerEngine:
             # "and in the ICC one?": the last question again, in the document named now
             text = state.last_question
             routed, _, _, named = self._route(text)
-        composed = self._composed(Ask(routed, state, scope, named))
+        composed = self._composed(Ask(routed, state, scope, named, context_lost))
         answer = composed.answer
         next_state = dialogue.next_state(state, answer, text, composed.topic)
         suggested = self._suggest(answer, composed.topic, Ask(routed, next_state, scope, named))
@@ -143,6 +148,7 @@ class AnswerEngine:
             state.cited,
             state.topic,
             ask.named,
+            ask.context_lost,
         )
         composed = self._cache.get(key)
         if composed is None:
@@ -206,10 +212,14 @@ class AnswerEngine:
             cited = [p for p in (document.get(i) for i in ask.state.cited) if p is not None]
             ask = ask._replace(text=dialogue.resolve_demonstratives(ask.text, cited))
         match = self.classifier.classify(ask.text)
+        if match is not None and match.intent.action == "template":
+            return self._template(ask, match)  # small talk: no claim about the text
         if match is None:
             listed = self._implicit_list(ask, document)
-            return listed if listed is not None else self.answer_topic(ask, "topic")
-        return HANDLERS[match.intent.action](self, ask, match)
+            composed = listed if listed is not None else self.answer_topic(ask, "topic")
+        else:
+            composed = HANDLERS[match.intent.action](self, ask, match)
+        return replace(composed, answer=cited_or_fallback(composed.answer))
 
     def _implicit_list(self, ask: Ask, document: Document | None) -> Composed | None:
         """A request for every paragraph with a lead verb, however phrased ("give me all the
@@ -484,6 +494,14 @@ class AnswerEngine:
         if index >= 0:
             return self.documents[index]
         return self.documents[0] if len(self.documents) == 1 else None
+
+
+def cited_or_fallback(answer: Answer) -> Answer:
+    """An answer about the documents that cites none of them is a fallback (a question back,
+    "which resolution do you mean?", is neither)."""
+    if answer.citations or answer.fallback or answer.intent == "clarify":
+        return answer
+    return replace(answer, fallback=True)
 
 
 # What each intent action does: one handler per action (intents.Action lists them).

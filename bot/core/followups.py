@@ -36,6 +36,11 @@ def followup(engine: AnswerEngine, ask: Ask, match: IntentMatch) -> Composed:
     start = navigation.anchor(document, match.slots, current) if document else None
     if document is None or start is None:
         text = "We have not looked at a paragraph yet, so I cannot tell which one you mean."
+        if ask.context_lost:
+            text = (
+                "I have lost track of our conversation, so I cannot tell which paragraph you "
+                "mean. Please name it, for example “operative paragraph 12”."
+            )
         return Composed(engine.fallback(match.intent.name, text, ask.state))
     return Composed(navigate(engine, match, document, start, ask))
 

@@ -307,6 +307,8 @@ def _collect_literals(items: list[Any], found: list[str]) -> None:
         flush()
         if op is sre_constants.SUBPATTERN:
             _collect_literals(list(value[-1]), found)
+        elif op is sre_constants.ATOMIC_GROUP:
+            _collect_literals(list(value), found)
     flush()
 
 

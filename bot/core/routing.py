@@ -18,6 +18,9 @@ class Ask(NamedTuple):
     state: ConversationState
     scope: Scope
     named: str = ""  # the words that named the resolution, taken out of `text`
+    # The sender's conversation could not be recalled (the store lost or distrusted it): a
+    # follow-up says so rather than that nothing was discussed yet.
+    context_lost: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ import yaml
 
 from bot.core.answers.facts import META_FIELDS, template_fields
 from bot.core.intents import Intent, expand_macros
+from bot.loading.patterns import pattern_problems
 from bot.loading.yamlfiles import line_of, packaged_schema, read_yaml, schema_problems
 
 TEMPLATE_EXTRA_FIELDS = {"documents"}
@@ -63,11 +64,14 @@ def build_intent(
     problems: list[str] = []
     patterns = []
     for number, pattern in enumerate(item.get("patterns", [])):
+        line = line_of(node, [*where, "patterns", number])
         try:
             patterns.append(re.compile(expand_macros(pattern), re.IGNORECASE))
         except re.error as error:
-            line = line_of(node, [*where, "patterns", number])
             problems.append(f"{path}:{line}: patterns.{number}: bad regular expression: {error}")
+            continue
+        for problem in pattern_problems(expand_macros(pattern)):
+            problems.append(f"{path}:{line}: patterns.{number}: {problem}")
     for number, response in enumerate(item.get("responses", [])):
         for name in template_fields(response):
             if name not in META_FIELDS and name not in TEMPLATE_EXTRA_FIELDS:

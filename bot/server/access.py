@@ -1,7 +1,9 @@
-"""Request ids and one structured access-log line (and the HTTP metrics) per request."""
+"""Request ids and one structured access-log line (and the HTTP metrics) per request; the
+count of requests in flight, for a graceful shutdown."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time
@@ -34,7 +36,41 @@ def route_of(request: web.Request) -> str:
     return resource.canonical if resource is not None else _UNMATCHED
 
 
-def access_middleware(metrics: Metrics) -> Middleware:
+class InFlight:
+    """Requests whose handlers are running. At shutdown the server stops listening, then
+    waits here for them to finish (bodies still arriving are read to the end: aiohttp drops
+    what a connection sends once it closes it), and answers them with Connection: close."""
+
+    def __init__(self) -> None:
+        self._count = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self.draining = False
+
+    def __len__(self) -> int:
+        return self._count
+
+    def enter(self) -> None:
+        self._count += 1
+        self._idle.clear()
+
+    def leave(self) -> None:
+        self._count -= 1
+        if self._count == 0:
+            self._idle.set()
+
+    async def drain(self, timeout: float) -> bool:
+        """Stop keeping connections alive; True when every request finished in time."""
+        self.draining = True
+        try:
+            async with asyncio.timeout(timeout):
+                await self._idle.wait()
+        except TimeoutError:
+            return False
+        return True
+
+
+def access_middleware(metrics: Metrics, in_flight: InFlight) -> Middleware:
     """Outermost middleware: request id, one access-log line and the HTTP metrics per request."""
 
     @web.middleware
@@ -43,16 +79,20 @@ def access_middleware(metrics: Metrics) -> Middleware:
         request[appkeys.REQUEST_ID] = request_id
         started = time.perf_counter()
         status = 500
+        in_flight.enter()
         try:
             response = await handler(request)
             status = response.status
             response.headers[REQUEST_ID_HEADER] = request_id
+            if in_flight.draining:
+                response.force_close()
             return response
         except web.HTTPException as error:  # redirects; errors became responses already
             status = error.status
             error.headers[REQUEST_ID_HEADER] = request_id
             raise
         finally:
+            in_flight.leave()
             elapsed = time.perf_counter() - started
             route = route_of(request)
             metrics.requests.labels(route=route, method=request.method, status=str(status)).inc()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.loading.errors import LoadError
-from bot.server.auth import secrets_equal
+from bot.server.auth import AuthFailures, secrets_equal
 from bot.server.errors import RequestError
 from bot.server.metrics import Metrics
 from bot.server.reload import Reloader
@@ -15,13 +15,21 @@ BEARER = "Bearer "
 
 
 class AdminReload:
-    def __init__(self, reloader: Reloader, token: str, metrics: Metrics) -> None:
+    def __init__(
+        self, reloader: Reloader, token: str, metrics: Metrics, auth: AuthFailures
+    ) -> None:
         self._reloader = reloader
         self._token = token
         self._metrics = metrics
+        self._auth = auth
 
     async def handle(self, request: web.Request) -> web.Response:
-        self._authorize(request.headers.get("Authorization", ""))
+        await self._auth.admit(request)
+        if not self._authorized(request.headers.get("Authorization", "")):
+            await self._auth.failed(request)
+            raise RequestError(
+                401, "missing or invalid bearer token", headers={"WWW-Authenticate": "Bearer"}
+            )
         try:
             report = await self._reloader.reload()
         except LoadError as error:
@@ -43,14 +51,13 @@ class AdminReload:
             }
         )
 
-    def _authorize(self, header: str) -> None:
+    def _authorized(self, header: str) -> bool:
         given = header[len(BEARER) :] if header.startswith(BEARER) else ""
         # Compare even when the header is missing or malformed: same work either way.
-        if not secrets_equal(given, self._token) or not given:
-            raise RequestError(
-                401, "missing or invalid bearer token", headers={"WWW-Authenticate": "Bearer"}
-            )
+        return secrets_equal(given, self._token) and bool(given)
 
 
-def register(app: web.Application, reloader: Reloader, *, token: str, metrics: Metrics) -> None:
-    app.router.add_post("/admin/reload", AdminReload(reloader, token, metrics).handle)
+def register(
+    app: web.Application, reloader: Reloader, *, token: str, metrics: Metrics, auth: AuthFailures
+) -> None:
+    app.router.add_post("/admin/reload", AdminReload(reloader, token, metrics, auth).handle)

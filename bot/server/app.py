@@ -9,13 +9,15 @@ import logging
 from collections.abc import AsyncIterator
 
 from aiohttp import web
+from aiohttp.http_exceptions import ContentEncodingError, HttpProcessingError
 
 from bot.channels import register_enabled
 from bot.channels.context import ChannelContext
 from bot.loading.engine import load_engine
 from bot.server import admin, openapi, operations
 from bot.server import keys as appkeys
-from bot.server.access import Handler, access_middleware
+from bot.server.access import Handler, InFlight, access_middleware
+from bot.server.auth import AuthFailures
 from bot.server.conversation import ConversationService
 from bot.server.errors import RequestError, json_error
 from bot.server.limits import Limits
@@ -30,6 +32,7 @@ from bot.server.tasks import BackgroundTasks
 log = logging.getLogger(__name__)
 
 _MAX_ECHOED_PATH = 200
+CLIENT_GONE = 499  # as nginx logs it: the client closed the connection before the answer
 
 
 def create_app(
@@ -47,9 +50,10 @@ def create_app(
         on_error=lambda name: metrics.channel_error(name.split("-", 1)[0], "task_failed")
     )
     http = HttpClient()
+    in_flight = InFlight()
     app = web.Application(
         middlewares=[
-            access_middleware(metrics),
+            access_middleware(metrics, in_flight),
             error_middleware,
             protection_middleware(
                 shared.limiter, limits, read_timeout=settings.read_timeout_seconds
@@ -70,16 +74,25 @@ def create_app(
     app[appkeys.HTTP] = http
     app[appkeys.SHARED] = shared
     app[appkeys.RELOADER] = reloader
+    app[appkeys.IN_FLIGHT] = in_flight
     app.cleanup_ctx.append(outbound_work)
 
+    auth = AuthFailures(shared.limiter, limits.auth_failures, proxy_hops=limits.proxy_hops)
     context = ChannelContext(
-        service, metrics, tasks, http, limiter=shared.limiter, dedupe=shared.dedupe, limits=limits
+        service,
+        metrics,
+        tasks,
+        http,
+        limiter=shared.limiter,
+        dedupe=shared.dedupe,
+        limits=limits,
+        auth=auth,
     )
     operations.register(app)
     openapi.register(app)
     register_enabled(app, context, settings)
     if settings.admin_token:
-        admin.register(app, reloader, token=settings.admin_token, metrics=metrics)
+        admin.register(app, reloader, token=settings.admin_token, metrics=metrics, auth=auth)
     # Last: aiohttp-cors wraps the /api/ask resource registered above.
     from bot.web import setup_web
 
@@ -88,10 +101,11 @@ def create_app(
 
 
 async def outbound_work(app: web.Application) -> AsyncIterator[None]:
-    """Open the outbound HTTP client; at cleanup (after in-flight requests have finished)
-    wait for the background replies, then close it and the shared state."""
+    """Open the outbound HTTP client and start the shared state; at cleanup (after in-flight
+    requests have finished) wait for the background replies, then close both."""
     http = app[appkeys.HTTP]
     await http.start()
+    await app[appkeys.SHARED].start()
     yield
     await app[appkeys.TASKS].drain(timeout=app[appkeys.SETTINGS].shutdown_timeout_seconds)
     await http.close()
@@ -100,11 +114,21 @@ async def outbound_work(app: web.Application) -> AsyncIterator[None]:
 
 @web.middleware
 async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Every failure becomes `{"error": ...}`: client mistakes a 4xx, our bugs a bare 500."""
+    """Every failure becomes `{"error": ...}`: client mistakes a 4xx, our bugs a bare 500.
+    A body that cannot be read is the client's mistake (400); a client that went away
+    mid-body gets nothing (499 in the access log: nobody is there to read it)."""
     try:
         return await handler(request)
     except RequestError as error:
         return json_error(error.status, error.message, headers=error.headers)
+    except web.RequestPayloadError as error:
+        response = json_error(400, unreadable_body(error))
+        response.force_close()  # what is left of the body cannot be read either
+        return response
+    except ConnectionResetError:
+        response = web.Response(status=CLIENT_GONE)
+        response.force_close()
+        return response
     except web.HTTPException as error:
         if error.status < 400:
             raise
@@ -112,6 +136,15 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     except Exception:
         log.exception("unhandled error on %s %s", request.method, request.path)
         return json_error(500, "internal error")
+
+
+def unreadable_body(error: web.RequestPayloadError) -> str:
+    cause = error.__cause__
+    if isinstance(cause, ContentEncodingError):
+        return "request body could not be decoded as its Content-Encoding says"
+    if isinstance(cause, HttpProcessingError) and cause.message:
+        return f"request body could not be read: {cause.message.strip()[:200]}"
+    return "request body could not be read"
 
 
 def http_error(request: web.Request, error: web.HTTPException) -> web.Response:

@@ -1,17 +1,53 @@
-"""ConversationService: the one place transports call. Loads a sender's state, asks the
-engine, saves the new state. The engine is pure; this is the only stateful glue."""
+"""ConversationService: the one place transports call. Reads a sender's session, asks the
+engine, writes the new state. The engine is pure; this is the only stateful glue.
+
+One sender's messages are answered one at a time in a process (a lock per sender), and a
+write names the version it was computed from: when another process wrote first (two events
+from one sender at the same moment), the turn is answered again on the newer state, so no
+write is ever lost to "the last one wins"."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from bot.core.engine import AnswerEngine
 from bot.core.models import Answer, ConversationState
-from bot.server.sessions.base import SessionStore
+from bot.server.sessions.base import SessionStore, Written
+
+MAX_ATTEMPTS = 3
+
+
+class SenderLocks:
+    """An asyncio.Lock per sender, kept only while someone holds or waits for it."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+
+    @asynccontextmanager
+    async def hold(self, sender: str) -> AsyncIterator[None]:
+        lock, users = self._locks.get(sender) or (asyncio.Lock(), 0)
+        self._locks[sender] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[sender]
+            if users == 1:
+                del self._locks[sender]
+            else:
+                self._locks[sender] = (lock, users - 1)
+
+    def __len__(self) -> int:
+        return len(self._locks)
 
 
 class ConversationService:
     def __init__(self, engine: AnswerEngine, store: SessionStore) -> None:
         self._engine = engine
         self._store = store
+        self._locks = SenderLocks()
 
     @property
     def engine(self) -> AnswerEngine:
@@ -27,7 +63,17 @@ class ConversationService:
 
     async def ask(self, sender: str, message: str) -> Answer:
         engine = self._engine
-        state = await self._store.load(sender) or ConversationState()
-        turn = engine.reply(message, state)
-        await self._store.save(sender, turn.state)
-        return turn.answer
+        async with self._locks.hold(sender):
+            for _ in range(MAX_ATTEMPTS):
+                stored = await self._store.read(sender)
+                state = stored.state or ConversationState()
+                turn = engine.reply(message, state, context_lost=stored.lost)
+                if stored.version is None:
+                    return turn.answer  # the store is unreachable: nothing to record
+                written = await self._store.write(sender, turn.state, version=stored.version)
+                if written is not Written.CONFLICT:
+                    return turn.answer
+            return turn.answer
+
+    async def reset(self, sender: str) -> None:
+        await self._store.delete(sender)

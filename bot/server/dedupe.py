@@ -1,9 +1,12 @@
 """Dropping platform redeliveries: remember each delivery key for a while. In memory for one
-process, or in Redis (`SET NX EX`) so a retry that lands on another worker is dropped too."""
+process, or in Redis (`SET NX GET EX`, Redis 7 or later) so a retry that lands on another
+worker is dropped too."""
 
 from __future__ import annotations
 
+import contextlib
 import time
+import uuid
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Protocol
@@ -16,6 +19,10 @@ DEDUPE_PREFIX = "resbot:seen:"
 class Dedupe(Protocol):
     async def first_time(self, key: str) -> bool:
         """True the first time a key is offered within the TTL; remembers it."""
+        ...
+
+    async def forget(self, key: str) -> None:
+        """Forget a key whose delivery failed, so that the platform's redelivery is handled."""
         ...
 
 
@@ -40,6 +47,9 @@ class TtlDedupe:
 
     async def first_time(self, key: str) -> bool:
         return self.remember(key)
+
+    async def forget(self, key: str) -> None:
+        self._seen.pop(key, None)
 
     def remember(self, key: str) -> bool:
         now = self._clock()
@@ -69,13 +79,22 @@ class RedisDedupe:
     async def first_time(self, key: str) -> bool:
         local = self._local.remember(key)
         name = self._prefix + key
+        # SET NX GET with a token of this delivery: a SET retried after a connection error
+        # finds its own token (first time still), not a redelivery's.
+        token = uuid.uuid4().hex.encode()
         try:
-            stored = await self._link.call(
-                lambda client: client.set(name, b"1", nx=True, ex=self._ttl)
+            before = await self._link.call(
+                lambda client: client.set(name, token, nx=True, ex=self._ttl, get=True)
             )
         except StoreUnavailable:
             return local
-        return bool(stored)
+        return before is None or before == token
+
+    async def forget(self, key: str) -> None:
+        await self._local.forget(key)
+        name = self._prefix + key
+        with contextlib.suppress(StoreUnavailable):
+            await self._link.call(lambda client: client.delete(name))
 
 
 def memory_dedupe(namespace: str, ttl_seconds: float) -> Dedupe:

@@ -10,6 +10,7 @@ from bot.server.conversation import ConversationService
 from bot.server.settings import Settings
 
 if TYPE_CHECKING:
+    from bot.server.access import InFlight
     from bot.server.metrics import Metrics
     from bot.server.outbound import HttpClient
     from bot.server.reload import Reloader
@@ -23,5 +24,6 @@ TASKS: web.AppKey[BackgroundTasks] = web.AppKey("background_tasks")
 HTTP: web.AppKey[HttpClient] = web.AppKey("http_client")
 SHARED: web.AppKey[SharedState] = web.AppKey("shared_state")
 RELOADER: web.AppKey[Reloader] = web.AppKey("reloader")
+IN_FLIGHT: web.AppKey[InFlight] = web.AppKey("in_flight")
 
 REQUEST_ID = web.RequestKey("request_id", str)

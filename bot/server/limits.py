@@ -43,6 +43,7 @@ class Limits:
     max_message_chars: int = 2000
     sender: Rate = Rate(30.0, 10)
     client: Rate = Rate(300.0, 100)
+    auth_failures: Rate = Rate(10.0, 10)
     proxy_hops: int = 0
 
     @classmethod
@@ -51,13 +52,15 @@ class Limits:
             max_message_chars=settings.max_message_chars,
             sender=Rate(settings.sender_rate_per_minute, settings.sender_burst),
             client=Rate(settings.client_rate_per_minute, settings.client_burst),
+            auth_failures=Rate(settings.auth_failure_rate_per_minute, settings.auth_failure_burst),
             proxy_hops=settings.proxy_hops,
         )
 
 
 class RateLimiter(Protocol):
-    async def acquire(self, key: str, rate: Rate) -> float:
-        """0.0 when the request may go ahead (a token is spent), else the seconds to wait."""
+    async def acquire(self, key: str, rate: Rate, *, cost: int = 1) -> float:
+        """0.0 when the request may go ahead (`cost` tokens, 0 or 1, are spent), else the
+        seconds to wait. With cost 0 it only looks: is a token there?"""
         ...
 
 
@@ -71,18 +74,18 @@ class MemoryRateLimiter:
         self._clock = clock
         self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
 
-    async def acquire(self, key: str, rate: Rate) -> float:
-        return self.take(key, rate)
+    async def acquire(self, key: str, rate: Rate, *, cost: int = 1) -> float:
+        return self.take(key, rate, cost=cost)
 
-    def take(self, key: str, rate: Rate) -> float:
-        if not rate.enabled:
+    def take(self, key: str, rate: Rate, *, cost: int = 1) -> float:
+        if not rate.enabled or (not cost and key not in self._buckets):
             return 0.0
         now = self._clock()
         tokens, at = self._buckets.get(key, (float(rate.burst), now))
         tokens = min(float(rate.burst), tokens + (now - at) * rate.per_second)
         wait = 0.0
         if tokens >= 1.0:
-            tokens -= 1.0
+            tokens -= cost
         else:
             wait = (1.0 - tokens) / rate.per_second
         self._buckets[key] = (tokens, now)
@@ -96,6 +99,8 @@ class MemoryRateLimiter:
 _TOKEN_BUCKET = """
 local rate = tonumber(ARGV[1])
 local burst = tonumber(ARGV[2])
+local cost = tonumber(ARGV[3]) or 1
+if cost == 0 and redis.call('EXISTS', KEYS[1]) == 0 then return '0' end
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
 local saved = redis.call('HMGET', KEYS[1], 'tokens', 'at')
@@ -103,7 +108,7 @@ local tokens = tonumber(saved[1]) or burst
 local at = tonumber(saved[2]) or now
 tokens = math.min(burst, tokens + math.max(0, now - at) * rate)
 local wait = 0
-if tokens >= 1 then tokens = tokens - 1 else wait = (1 - tokens) / rate end
+if tokens >= 1 then tokens = tokens - cost else wait = (1 - tokens) / rate end
 redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(now))
 redis.call('PEXPIRE', KEYS[1], math.ceil(burst / rate * 1000) + 1000)
 return tostring(wait)
@@ -118,10 +123,10 @@ class RedisRateLimiter:
         self._script = link.client.register_script(_TOKEN_BUCKET)
         self._fallback = fallback or MemoryRateLimiter()
 
-    async def acquire(self, key: str, rate: Rate) -> float:
+    async def acquire(self, key: str, rate: Rate, *, cost: int = 1) -> float:
         if not rate.enabled:
             return 0.0
-        args = [repr(rate.per_second), str(rate.burst)]
+        args = [repr(rate.per_second), str(rate.burst), str(cost)]
 
         async def run(client: Redis) -> object:
             return await self._script(keys=[LIMIT_PREFIX + key], args=args, client=client)
@@ -129,7 +134,7 @@ class RedisRateLimiter:
         try:
             reply = await self._link.call(run)
         except StoreUnavailable:
-            return self._fallback.take(key, rate)
+            return self._fallback.take(key, rate, cost=cost)
         try:
             return max(0.0, float(reply.decode() if isinstance(reply, bytes) else str(reply)))
         except ValueError:

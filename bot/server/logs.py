@@ -7,6 +7,9 @@ import logging
 import sys
 from typing import Any
 
+from aiohttp.http_exceptions import HttpProcessingError
+from aiohttp.web import RequestPayloadError
+
 from bot.server.settings import Settings
 
 
@@ -26,8 +29,18 @@ class JsonLinesFormatter(logging.Formatter):
         return json.dumps(line, ensure_ascii=False, default=str)
 
 
+def escape(text: str) -> str:
+    """Line breaks, control and format characters as JSON escapes (\\n, \\u2028, \\u001b):
+    a logged value can never start a line of its own or rewrite the terminal."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else json.dumps(c)[1:-1] for c in text)
+
+
 class KeyValueFormatter(logging.Formatter):
-    """Human-readable lines with the record's `fields` appended as key=value."""
+    """Human-readable lines with the record's `fields` appended as key=value. One record is
+    one line: the message is escaped as the fields are; a traceback's lines follow, each
+    marked as the continuation it is."""
 
     def __init__(self) -> None:
         super().__init__("%(asctime)s %(levelname)s %(name)s %(message)s")
@@ -35,7 +48,22 @@ class KeyValueFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         fields = getattr(record, "fields", None) or {}
         suffix = "".join(f" {key}={_json_value(value)}" for key, value in fields.items())
-        return super().format(record) + suffix
+        line, newline, rest = super().format(record).partition("\n")
+        return line + suffix + newline + rest
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        record.message = escape(record.message)
+        return super().formatMessage(record)
+
+    def formatException(self, ei: Any) -> str:
+        return _continuation(super().formatException(ei))
+
+    def formatStack(self, stack_info: str) -> str:
+        return _continuation(super().formatStack(stack_info))
+
+
+def _continuation(text: str) -> str:
+    return "\n".join(f"  | {escape(line)}" for line in text.splitlines())
 
 
 def _json_value(value: object) -> str:
@@ -49,10 +77,38 @@ def _json_value(value: object) -> str:
     return json.dumps(value, default=str)
 
 
+class TransportErrors(logging.Filter):
+    """aiohttp's server logs malformed HTTP (overlong lines, bad methods, bad chunks) at ERROR
+    with a traceback, and a client gone mid-request too: here each becomes one INFO line, as
+    ordinary as a 400 in the access log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, HttpProcessingError):
+            remote = record.args[0] if isinstance(record.args, tuple) and record.args else ""
+            record.msg, record.args = "bad HTTP request from %s: %s", (remote, error.code)
+            record.levelno, record.levelname = logging.INFO, "INFO"
+            record.exc_info, record.exc_text = None, None
+            fields = {"remote": str(remote), "status": error.code, "error": error.message}
+            record.fields = {**(getattr(record, "fields", None) or {}), **fields}
+        elif isinstance(error, ConnectionError | RequestPayloadError):
+            # A client gone, or the rest of a body that could not be read (its request is
+            # in the access log already, as a 400).
+            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+            record.exc_info, record.exc_text = None, None
+        return record.levelno >= logging.getLogger().getEffectiveLevel()
+
+
 def configure_logging(settings: Settings) -> None:
     """Log to standard error, as JSON lines when RESBOT_LOG_JSON is set."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonLinesFormatter() if settings.log_json else KeyValueFormatter())
+    # Every record of aiohttp's server reaches the filter (it logs a bad method on a first
+    # request at DEBUG), which keeps those at or above the configured level.
+    server_log = logging.getLogger("aiohttp.server")
+    server_log.setLevel(logging.DEBUG)
+    if not any(isinstance(f, TransportErrors) for f in server_log.filters):
+        server_log.addFilter(TransportErrors())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(

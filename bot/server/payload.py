@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from aiohttp import web
 
 from bot.server.errors import RequestError
 
@@ -20,17 +23,67 @@ WHITE_SPACE = (
 )
 
 
+# JSON may escape half of a surrogate pair on its own ("\ud800"): Python decodes it to a str
+# that cannot be encoded (Redis keys and values, logs, replies). Bodies are decoded as strict
+# UTF-8 (which has no surrogates), so only such escapes can carry one.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def clean_text(text: str) -> str:
+    """Text as every layer may use it: a lone surrogate becomes U+FFFD, the replacement
+    character (JSON's decoder has already joined the valid pairs)."""
+    return _LONE_SURROGATE.sub("\ufffd", text)
+
+
+def _cleaned(value: Any) -> Any:
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, dict):
+        return {clean_text(key): _cleaned(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_cleaned(item) for item in value]
+    return value
+
+
 def parse_json_object(body: bytes) -> dict[str, Any]:
-    """The request body as a JSON object, or a RequestError saying what is wrong with it."""
+    """The request body as a JSON object, or a RequestError saying what is wrong with it.
+    Every string in it is clean_text (the one place where text from clients is normalised,
+    for every channel that speaks JSON)."""
     if not body.strip():
         raise RequestError(400, "request body is empty; expected a JSON object")
     try:
-        data = json.loads(body)
+        text = body.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise RequestError(400, "request body is not valid JSON (not UTF-8)") from None
+    try:
+        data = json.loads(text)
     except (ValueError, RecursionError):
         raise RequestError(400, "request body is not valid JSON") from None
     if not isinstance(data, dict):
         raise RequestError(400, f"request body must be a JSON object, not {_json_type(data)}")
+    if _SURROGATE_ESCAPE.search(text):
+        cleaned: dict[str, Any] = _cleaned(data)
+        return cleaned
     return data
+
+
+JSON_TYPE = "application/json"
+
+
+def require_json(request: web.Request) -> None:
+    """415 unless the body says it is JSON: a form or text/plain POST from another site needs
+    no CORS preflight, so it must not be read as JSON."""
+    if request.content_type != JSON_TYPE:
+        raise RequestError(
+            415, f"Content-Type must be {JSON_TYPE}, not {request.content_type or 'missing'}"
+        )
+
+
+async def read_json_object(request: web.Request) -> dict[str, Any]:
+    """The body of a JSON request as an object (415 when it is not said to be JSON)."""
+    require_json(request)
+    return parse_json_object(await request.read())
 
 
 def _json_type(value: object) -> str:
@@ -47,10 +100,9 @@ class AskRequest:
 
 
 def parse_ask_request(data: Mapping[str, Any]) -> AskRequest:
-    """Sender and message: present, strings, not blank; lengths count every character sent
-    (as the OpenAPI maxLength does). The sender is trimmed; the message goes as sent (the
-    engine folds white space) and its length is checked by ChannelContext.ask (a 422, like
-    every channel's)."""
+    """Sender and message: present, strings, not blank; the sender's length counts every
+    character sent (as the OpenAPI maxLength does). The sender is trimmed; the message is
+    trimmed and its length checked by ChannelContext.ask (a 422, like every channel's)."""
     sender = _text_field(data, "sender")
     if len(sender) > MAX_SENDER_CHARS:
         raise RequestError(

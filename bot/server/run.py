@@ -91,6 +91,16 @@ def make_runner(app: web.Application, settings: Settings) -> web.AppRunner:
     )
 
 
+async def drain(runner: web.AppRunner, app: web.Application, timeout: float) -> None:
+    """Stop listening, then let the requests in flight finish (their bodies included) before
+    runner.cleanup() closes every connection (and drops what they still send)."""
+    for site in list(runner.sites):
+        await site.stop()
+    in_flight = app[appkeys.IN_FLIGHT]
+    if not await in_flight.drain(timeout):
+        log.warning("%d request(s) still in flight after %gs", len(in_flight), timeout)
+
+
 async def serve(settings: Settings, engine: AnswerEngine, listening: Listening) -> None:
     shared = open_shared_state(settings)
     service = ConversationService(engine, shared.sessions)
@@ -122,6 +132,7 @@ async def serve(settings: Settings, engine: AnswerEngine, listening: Listening) 
             os.close(listening.ready_fd)
         await stop.wait()
         log.info("shutting down")
+        await drain(runner, app, settings.shutdown_timeout_seconds)
     finally:
         await runner.cleanup()
         for signum in HANDLED_SIGNALS:

@@ -34,6 +34,9 @@ class Settings:
     sender_burst: int = 10
     client_rate_per_minute: float = 300.0
     client_burst: int = 100
+    # Failed authentications (Slack, Telegram, admin) per client address.
+    auth_failure_rate_per_minute: float = 10.0
+    auth_failure_burst: int = 10
     proxy_hops: int = 0
     read_timeout_seconds: float = 10.0
     keepalive_timeout_seconds: float = 15.0
@@ -45,6 +48,8 @@ class Settings:
     slack_api_url: str = DEFAULT_SLACK_API_URL
     telegram_secret_token: str = field(default="", repr=False)
     telegram_bot_token: str = field(default="", repr=False)
+    # The bot's @username, to know what is addressed to it in groups (else from getMe).
+    telegram_bot_username: str = ""
     telegram_api_url: str = DEFAULT_TELEGRAM_API_URL
     # Telegram allows about one message a second per chat: the pause between a long reply's parts.
     telegram_send_interval_seconds: float = 1.0
@@ -68,6 +73,7 @@ class Settings:
             "slack_api_url": env.get("RESBOT_SLACK_API_URL", "") or DEFAULT_SLACK_API_URL,
             "telegram_secret_token": env.get("RESBOT_TELEGRAM_SECRET_TOKEN", ""),
             "telegram_bot_token": env.get("RESBOT_TELEGRAM_BOT_TOKEN", ""),
+            "telegram_bot_username": env.get("RESBOT_TELEGRAM_BOT_USERNAME", "").strip(" @"),
             "telegram_api_url": env.get("RESBOT_TELEGRAM_API_URL", "") or DEFAULT_TELEGRAM_API_URL,
             "admin_token": env.get("RESBOT_ADMIN_TOKEN", ""),
             "cors_origins": origins,
@@ -93,6 +99,8 @@ _NUMBERS: dict[str, tuple[str, Callable[[str], float], float]] = {
     "sender_burst": ("RESBOT_SENDER_BURST", int, 1),
     "client_rate_per_minute": ("RESBOT_CLIENT_RATE", float, 0),
     "client_burst": ("RESBOT_CLIENT_BURST", int, 1),
+    "auth_failure_rate_per_minute": ("RESBOT_AUTH_FAILURE_RATE", float, 0),
+    "auth_failure_burst": ("RESBOT_AUTH_FAILURE_BURST", int, 1),
     "proxy_hops": ("RESBOT_PROXY_HOPS", int, 0),
     "read_timeout_seconds": ("RESBOT_READ_TIMEOUT", float, 0.1),
     "keepalive_timeout_seconds": ("RESBOT_KEEPALIVE_TIMEOUT", float, 0.1),

@@ -34,6 +34,9 @@ class SharedState:
     def status(self) -> dict[str, Any]:
         return self.sessions.status()
 
+    async def start(self) -> None:
+        await self.sessions.start()
+
     async def close(self) -> None:
         await self.sessions.close()
         if self.link is not None:

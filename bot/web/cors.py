@@ -1,5 +1,6 @@
-"""Cross-origin access to the widget's API (`POST /api/ask`, `GET /api/starters`) for the sites
-listed in RESBOT_CORS_ORIGINS (Settings.cors_origins), with aiohttp-cors.
+"""Cross-origin access to the widget's API (`POST /api/ask`, `GET /api/starters`) and to the
+Rasa REST webhook (web chat clients such as rasa-webchat) for the sites listed in
+RESBOT_CORS_ORIGINS (Settings.cors_origins), with aiohttp-cors.
 
 aiohttp-cors grants the listed origins and, left alone, says nothing useful to the others: a
 refused preflight is a bare 403 and a refused simple request is answered without a grant. So an
@@ -26,7 +27,8 @@ log = logging.getLogger(__name__)
 
 API_PATH = "/api/ask"
 STARTERS_PATH = "/api/starters"
-CORS_PATHS = frozenset({API_PATH, STARTERS_PATH})
+REST_PATH = "/webhooks/rest/webhook"
+CORS_PATHS = frozenset({API_PATH, STARTERS_PATH, REST_PATH})
 ORIGINS_VARIABLE = "RESBOT_CORS_ORIGINS"
 PREFLIGHT_MAX_AGE_SECONDS = 600
 REFUSAL_LOG_INTERVAL_SECONDS = 300.0
@@ -51,7 +53,7 @@ def normalise_origins(origins: Iterable[str]) -> tuple[str, ...]:
 
 
 def setup_cors(app: web.Application, origins: Iterable[str]) -> None:
-    """Grant the listed origins `POST /api/ask` and, when it is registered, `GET /api/starters`
+    """Grant the listed origins `POST /api/ask`, the Rasa webhook and `GET /api/starters`
     (preflight included), and explain refusals to the others. Must run after the routes exist;
     with no origins listed, every cross-origin call is refused."""
     resources = {r.canonical: r for r in app.router.resources() if r.canonical in CORS_PATHS}
@@ -61,6 +63,8 @@ def setup_cors(app: web.Application, origins: Iterable[str]) -> None:
     ask = cors_options(("POST",), allow_headers=("Content-Type",))
     cors = aiohttp_cors.setup(app, defaults={o: ask for o in allowed})
     cors.add(resources[API_PATH])
+    if REST_PATH in resources:
+        cors.add(resources[REST_PATH])
     if STARTERS_PATH in resources:
         read = cors_options(("GET",))
         cors.add(resources[STARTERS_PATH], {o: read for o in allowed})

@@ -148,3 +148,30 @@ async def test_answer_with_only_suggestions_still_gives_a_bubble() -> None:
             "buttons": [{"title": "Try this?", "payload": "Try this?"}],
         }
     ]
+
+
+@pytest.mark.parametrize("path", ["/api/ask", "/webhooks/rest/webhook"])
+async def test_bodies_must_say_they_are_json(path: str) -> None:
+    """A cross-origin form or text/plain POST needs no preflight: it must not be processed."""
+    engine = ScriptedEngine()
+    body = b'{"sender": "a", "message": "hi"}'
+    async with running_bot(settings(), engine) as client:
+        for content_type in ("text/plain", "application/x-www-form-urlencoded", None):
+            headers = {"Content-Type": content_type} if content_type else {}
+            response = await client.post(path, data=body, headers=headers)
+            assert response.status == 415, content_type
+            assert "application/json" in (await response.json())["error"]
+        for content_type in ("application/json", "application/json; charset=utf-8"):
+            response = await client.post(path, data=body, headers={"Content-Type": content_type})
+            assert response.status == 200
+    assert engine.messages == ["hi", "hi"]
+
+
+async def test_the_message_limit_counts_after_trimming() -> None:
+    async with running_bot(settings(max_message_chars=20), ScriptedEngine()) as client:
+        padded = "  \n" + "x" * 20 + "\t  \u3000"
+        response = await client.post("/api/ask", json={"sender": "a", "message": padded})
+        assert response.status == 200
+        response = await client.post("/api/ask", json={"sender": "a", "message": "x" * 21})
+        assert response.status == 422
+        assert "(21 > 20 characters)" in (await response.json())["error"]

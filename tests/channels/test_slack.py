@@ -419,3 +419,26 @@ async def test_pending_replies_are_finished_at_shutdown(slack_api: FakeSlackApi)
         tasks = client.app[appkeys.TASKS]
     assert len(tasks) == 0
     assert len(slack_api.posted()) == 1
+
+
+async def test_response_urls_must_be_slacks_https_hooks_or_the_configured_api_base() -> None:
+    from bot.channels.slack import response_url_check
+
+    check = response_url_check("https://slack.com/api")
+    assert check("https://hooks.slack.com/commands/T1/B2/x")
+    assert check("https://hooks.slack.com:443/commands/T1/B2/x")
+    for url in (
+        "http://hooks.slack.com/commands/T1/B2/x",  # not https
+        "https://hooks.slack.com:8443/commands/T1/B2/x",  # another port
+        "ftp://hooks.slack.com/x",
+        "https://user:pw@hooks.slack.com/x",
+        "https://hooks.slack.com.attacker.example/x",
+        "//hooks.slack.com/x",
+        "",
+    ):
+        assert not check(url), url
+    local = response_url_check("http://127.0.0.1:8123/api")  # a local fake Slack in tests
+    assert local("http://127.0.0.1:8123/hooks/x")
+    assert local("https://hooks.slack.com/commands/x")
+    assert not local("http://127.0.0.1:8124/hooks/x") and not local("http://127.0.0.1/hooks/x")
+    assert not local("https://127.0.0.1:8123/hooks/x")

@@ -147,8 +147,9 @@ async def test_repeated_update_ids_are_answered_once(telegram_api: FakeTelegramA
 async def test_malformed_updates_are_400(
     telegram_api: FakeTelegramApi, body: bytes, problem: str
 ) -> None:
+    headers = {**SECRET, "Content-Type": "application/json"}
     async with running_bot(telegram_settings(telegram_api), ScriptedEngine()) as client:
-        response = await client.post(WEBHOOK, data=body, headers=SECRET)
+        response = await client.post(WEBHOOK, data=body, headers=headers)
         assert response.status == 400
         assert problem in (await response.json())["error"]
 
@@ -246,3 +247,69 @@ async def test_hostile_text_is_escaped(telegram_api: FakeTelegramApi) -> None:
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; *_~ &lt;!channel&gt;" in text
     assert 'href="https://u.org/&quot;&gt;&lt;script&gt;"' in text
     assert well_formed(text)
+
+
+BOT_ID = int(TELEGRAM_TOKEN.split(":", 1)[0])
+
+
+def in_group(text: str, update_id: int, **message: Any) -> dict[str, Any]:
+    group = {"id": -1001234, "type": "supergroup", "title": "Delegates"}
+    return update(text, update_id=update_id, chat=group, **message)
+
+
+def reply_to(sender: dict[str, Any]) -> dict[str, Any]:
+    return {"message_id": 7, "from": sender, "chat": {"id": -1001234}, "text": "earlier"}
+
+
+GROUP_IGNORED = [
+    "/weather@otherbot",
+    "/start@otherbot",
+    "/ask@OtherBot when was it adopted?",
+    "good morning everyone",
+    "did you see what @somebody wrote?",
+    "/weather",
+    "email@ResBot.example.org about it",
+]
+
+
+@pytest.mark.parametrize("username", ["", "resbot"])
+async def test_in_groups_only_what_is_addressed_to_the_bot_is_answered(
+    telegram_api: FakeTelegramApi, username: str
+) -> None:
+    """The privacy-mode convention: commands for this bot, mentions of it and replies to its
+    messages; its username from RESBOT_TELEGRAM_BOT_USERNAME, or else from getMe."""
+    engine = ScriptedEngine()
+    config = telegram_settings(telegram_api, telegram_bot_username=username)
+    async with running_bot(config, engine) as client:
+        replies = []
+        for n, text in enumerate(GROUP_IGNORED):
+            response = await client.post(WEBHOOK, json=in_group(text, n), headers=SECRET)
+            replies.append(await response.json())
+        assert replies == [{}] * len(GROUP_IGNORED)
+        someone = {"id": 5, "is_bot": False, "first_name": "Bo"}
+        other_bot = {"id": 9, "is_bot": True, "first_name": "W", "username": "otherbot"}
+        addressed = [
+            in_group("/ask@ResBot when was it adopted?", 100),
+            in_group("@resbot what does it urge?", 101),
+            in_group("what does it say about dialogue, @ResBot?", 102),
+            in_group("and the next one?", 103, reply_to_message=reply_to({"id": BOT_ID})),
+            in_group("/help", 104),
+            in_group("thanks", 105, reply_to_message=reply_to(someone)),
+            in_group("and you?", 106, reply_to_message=reply_to(other_bot)),
+        ]
+        answered = []
+        for body in addressed:
+            answered.append(await (await client.post(WEBHOOK, json=body, headers=SECRET)).json())
+        private = await client.post(WEBHOOK, json=update("good morning", 200), headers=SECRET)
+        assert (await private.json())["method"] == "sendMessage"
+    assert [bool(a) for a in answered] == [True] * 5 + [False] * 2
+    assert engine.messages == [
+        "when was it adopted?",
+        "what does it urge?",
+        "what does it say about dialogue?",
+        "and the next one?",
+        "help",
+        "good morning",
+    ]
+    get_me = [r for r in telegram_api.requests if r.path.endswith("/getMe")]
+    assert len(get_me) == (0 if username else 1)

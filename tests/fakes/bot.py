@@ -17,6 +17,7 @@ from bot.server.app import create_app
 from bot.server.conversation import ConversationService
 from bot.server.sessions import MemorySessionStore
 from bot.server.settings import Settings
+from bot.server.shared_state import open_shared_state
 
 SLACK_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 SLACK_TOKEN = "xoxb-test-token"
@@ -31,9 +32,15 @@ def settings(**overrides: Any) -> Settings:
 
 @asynccontextmanager
 async def running_bot(config: Settings, engine: Any) -> AsyncIterator[TestClient[Any, Any]]:
-    """The app on a real socket; leaving the block shuts it down (cleanup contexts run)."""
-    service = ConversationService(engine, MemorySessionStore())
-    app = create_app(replace(config, telegram_send_interval_seconds=0.0), service)
+    """The app on a real socket; leaving the block shuts it down (cleanup contexts run).
+    With `sessions` set to a redis:// URL, sessions, limits and deduplication live there."""
+    config = replace(config, telegram_send_interval_seconds=0.0)
+    if config.sessions == "memory":
+        service = ConversationService(engine, MemorySessionStore())
+        app = create_app(config, service)
+    else:
+        shared = open_shared_state(config)
+        app = create_app(config, ConversationService(engine, shared.sessions), shared=shared)
     async with TestClient(TestServer(app, host="127.0.0.1")) as client:
         yield client
 

@@ -14,7 +14,7 @@ class ScriptedEngine:
         self.error = error
         self.messages: list[str] = []
 
-    def reply(self, message: str, state: ConversationState) -> Turn:
+    def reply(self, message: str, state: ConversationState, *, context_lost: bool = False) -> Turn:
         self.messages.append(message)
         if self.error is not None:
             raise self.error

@@ -109,12 +109,19 @@ class FakeSlackApi(FakePlatform):
 
 
 class FakeTelegramApi(FakePlatform):
-    """`POST /bot<token>/<method>`: answers like the Bot API and records the token used."""
+    """`POST /bot<token>/<method>`: answers like the Bot API and records the token used.
+    getMe answers with `username` and the id the token starts with."""
+
+    username = "ResBot"
 
     def routes(self, app: web.Application) -> None:
         app.router.add_post("/bot{token}/{method}", self.record)
 
     def default(self, request: web.Request, body: Any) -> dict[str, Any]:
+        if request.match_info["method"] == "getMe":
+            bot_id = int(request.match_info["token"].split(":", 1)[0])
+            me = {"id": bot_id, "is_bot": True, "first_name": "R", "username": self.username}
+            return {"ok": True, "result": me}
         chat = body.get("chat_id") if isinstance(body, dict) else None
         text = body.get("text") if isinstance(body, dict) else None
         message = {"message_id": self.next_id(), "chat": {"id": chat}, "text": text}

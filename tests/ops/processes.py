@@ -22,7 +22,7 @@ KNOWLEDGE = ROOT / "knowledge"
 INTENTS = ROOT / "intents"
 
 # Limits off: the tests that want them set them.
-UNLIMITED = {"RESBOT_SENDER_RATE": "0", "RESBOT_CLIENT_RATE": "0"}
+UNLIMITED = {"RESBOT_SENDER_RATE": "0", "RESBOT_CLIENT_RATE": "0", "RESBOT_AUTH_FAILURE_RATE": "0"}
 
 
 def free_port() -> int:
@@ -157,3 +157,26 @@ class RedisServer:
             self._process.terminate()
             self._process.wait(10)
         self._process = None
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown save; what the append-only file holds survives."""
+        if self._process is not None and self._process.poll() is None:
+            self._process.kill()
+            self._process.wait(10)
+        self._process = None
+
+    def freeze(self) -> None:
+        """SIGSTOP: connections stay open and nothing answers (commands queue up)."""
+        assert self._process is not None
+        self._process.send_signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        assert self._process is not None
+        self._process.send_signal(signal.SIGCONT)
+
+    def wipe(self) -> None:
+        """Delete the data (while stopped): the next start is empty."""
+        assert self._process is None
+        for path in self.directory.iterdir():
+            if path.name != "redis.log":
+                shutil.rmtree(path) if path.is_dir() else path.unlink()

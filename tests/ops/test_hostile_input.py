@@ -56,6 +56,9 @@ def check(answer: Answer, engine: Any) -> None:
     assert 0.0 <= answer.confidence <= 1.0
     if answer.fallback:
         assert answer.citations == ()
+    small_talk = {intent.name for intent in engine.intents if intent.action == "template"}
+    if not answer.citations and answer.intent not in small_talk | {"clarify"}:
+        assert answer.fallback  # an answer about the text that cites nothing is a fallback
     assert list(quote_problems(answer, engine.documents)) == []
     json.dumps(answer.to_dict(), ensure_ascii=False)
 

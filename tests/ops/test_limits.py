@@ -179,7 +179,8 @@ async def test_chat_platforms_get_a_notice_instead_of_an_error_status() -> None:
 async def test_body_size_limit_is_configurable() -> None:
     async with running_bot(settings(max_body_bytes=2048), ScriptedEngine()) as client:
         body = json.dumps({"sender": "a", "message": "x" * 1500}).encode()
-        assert (await client.post(ASK, data=body)).status == 200
+        json_type = {"Content-Type": "application/json"}
+        assert (await client.post(ASK, data=body, headers=json_type)).status == 200
         response = await client.post(ASK, data=b" " * 3000)
         assert response.status == 413
         assert (await response.json())["error"] == "request body too large (limit 2048 bytes)"

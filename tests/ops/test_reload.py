@@ -14,10 +14,10 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.core.models import Answer, ConversationState
+from bot.core.models import Answer
 from bot.server.conversation import ConversationService
 from bot.server.reload import Reloader
-from bot.server.sessions import MemorySessionStore
+from bot.server.sessions import MemorySessionStore, Stored
 from bot.server.settings import Settings
 from tests.fakes.bot import running_bot, settings
 from tests.fakes.engine import ScriptedEngine
@@ -114,10 +114,10 @@ class GatedStore(MemorySessionStore):
         self.gate = asyncio.Event()
         self.waiting = asyncio.Event()
 
-    async def load(self, sender: str) -> ConversationState | None:
+    async def read(self, sender: str) -> Stored:
         self.waiting.set()
         await self.gate.wait()
-        return await super().load(sender)
+        return await super().read(sender)
 
 
 @session_loop

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 import yaml
@@ -158,3 +159,43 @@ def test_answer_cache_gives_the_same_answers(engine):
         plain_state, cached_state = plain.state, hit.state
         assert hit.answer == plain.answer
     assert len(cached._cache._items) <= 64
+
+
+def test_a_list_that_finds_nothing_is_a_fallback_that_does_not_echo_the_question(engine):
+    """Issue 15: "0 paragraphs of A/RES/71/194 deal with urgent all staff must log in at
+    https://evil.example/login", not a fallback, no citation."""
+    question = "which paragraphs mention URGENT all staff must log in at https://evil.example/login"
+    answer = engine.reply(question).answer
+    assert answer.fallback and answer.citations == ()
+    assert "evil.example" not in answer.text and "urgent" not in answer.text.lower()
+
+
+def test_a_listed_topic_is_named_by_the_words_the_paragraphs_carry_in_quotes(engine):
+    answer = engine.reply("Which paragraphs mention xenofobia?").answer
+    assert not answer.fallback and answer.citations
+    assert answer.lead.startswith("3 paragraphs of A/RES/71/194 deal with “xenophobia”: ")
+
+
+MARKED = [
+    "which paragraphs mention {m}?",
+    "which paragraphs mention dialogue and {m}",
+    "list all paragraphs about {m} https://evil.example/{m}",
+    "what does the assembly {m}?",
+    "what about {m}",
+    "and {m}?",
+    "{m}",
+    "operative paragraph 99 {m}",
+    "in resolution 99/1 what does {m} say",
+    "when was {m} adopted",
+]
+
+
+@pytest.mark.parametrize("form", MARKED)
+def test_user_text_is_never_echoed_unquoted_and_an_uncited_answer_is_a_fallback(engine, form):
+    marker = "zqxjwv"
+    answer = engine.reply(form.format(m=marker)).answer
+    outside_quotes = re.sub(r"“[^”]*”", "", answer.text)
+    assert marker not in outside_quotes.lower()
+    small_talk = {i.name for i in engine.intents if i.action == "template"}
+    if not answer.citations and answer.intent not in small_talk | {"clarify"}:
+        assert answer.fallback

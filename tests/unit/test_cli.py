@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -110,3 +111,15 @@ def test_check_reports_a_faq_answer_that_does_not_rest_on_its_question(tmp_path:
     assert f"{faq}:5: A/RES/71/194: What does it say about tolerance among penguins?" in (
         result.stderr
     )
+
+
+def test_check_refuses_a_super_linear_pattern(tmp_path: Path):
+    intents = tmp_path / "intents"
+    shutil.copytree(ROOT / "intents", intents)
+    slow = intents / "slow.yaml"
+    slow.write_text(
+        "intents:\n  - name: slow\n    action: retrieve\n    patterns: ['\\bwhen\\b.*\\bby\\b']\n"
+    )
+    result = resbot("check", "--intents", str(intents))
+    assert result.returncode == 1
+    assert f"{slow}:4: patterns.0: an unbounded quantifier" in result.stderr

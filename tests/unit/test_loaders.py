@@ -175,3 +175,33 @@ def test_aliases_reach_the_engine(folders):
     engine = load_engine(knowledge, intents, snapshot=False)
     mention = engine.references.find("when was the Hague text adopted?")
     assert mention is not None and mention.confident
+
+
+def test_super_linear_patterns_are_refused_with_file_and_line(folders):
+    _, intents = folders
+    path = write(
+        intents / "slow.yaml",
+        (
+            "intents:\n"
+            "  - name: slow_one\n"
+            "    action: retrieve\n"
+            "    patterns:\n"
+            "      - '^(\\w+ )*done$'\n"
+            "      - '^what about (?P<topic>.+?)\\W*$'\n"
+            "      - '\\bwhen\\b.*\\badopted\\b'\n"
+            "      - '^(?P<a>.+) and (?P<b>.+)$'\n"
+            "      - '^(?>.*?\\bwhen\\b).*\\badopted\\b'\n"
+            "      - '^what about (?P<topic>.*\\w)\\W*+$'\n"
+        ),
+    )
+    found = [p for p in problems(folders) if p.startswith(str(path))]
+    assert [p.split(": ", 2)[:2] for p in found] == [
+        [f"{path}:5", "patterns.0"],
+        [f"{path}:6", "patterns.1"],
+        [f"{path}:7", "patterns.2"],
+        [f"{path}:8", "patterns.3"],
+    ]
+    assert "nested quantifiers" in found[0]
+    assert "adjacent unbounded quantifiers" in found[1]
+    assert "not anchored with ^" in found[2]
+    assert "two unbounded quantifiers" in found[3]

@@ -230,8 +230,12 @@ async def test_errors_carry_the_grant_so_the_widget_can_explain_them() -> None:
         )
         assert response.status == 413
         assert response.headers["Access-Control-Allow-Origin"] == SITE
-        response = await client.post("/api/ask", data=b"[]", headers={"Origin": SITE})
+        json_type = {"Origin": SITE, "Content-Type": "application/json"}
+        response = await client.post("/api/ask", data=b"[]", headers=json_type)
         assert response.status == 400
+        assert response.headers["Access-Control-Allow-Origin"] == SITE
+        response = await client.post("/api/ask", data=b"[]", headers={"Origin": SITE})
+        assert response.status == 415
         assert response.headers["Access-Control-Allow-Origin"] == SITE
 
 
@@ -273,3 +277,20 @@ async def test_widget_script_demo_page_and_their_headers(engine: Any) -> None:
         for path in ("/widget.js", "/faq", "/demo"):
             assert (await client.head(path)).status == 200
             assert (await client.post(path)).status == 405
+
+
+REST = "/webhooks/rest/webhook"
+
+
+@session_loop
+async def test_rasa_web_chat_clients_on_allowed_origins_get_a_preflight_and_a_grant() -> None:
+    async with web_client(cors_settings(), ScriptedEngine()) as (client, _):
+        response = await client.options(REST, headers=preflight(SITE))
+        assert response.status == 200
+        assert response.headers["Access-Control-Allow-Origin"] == SITE
+        answer = await client.post(REST, json=ASK, headers={"Origin": SITE})
+        assert answer.status == 200
+        assert answer.headers["Access-Control-Allow-Origin"] == SITE
+        assert "Origin" in answer.headers.getall("Vary")
+        refused = await client.options(REST, headers=preflight(OTHER))
+        assert refused.status == 403 and "Access-Control-Allow-Origin" not in refused.headers

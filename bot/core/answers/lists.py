@@ -7,9 +7,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from bot.core.analysis import Query
 from bot.core.answers.compose import Selection, quoted_answer, short_label, whole
 from bot.core.answers.topics import clause_selection
-from bot.core.index import ParagraphIndex
+from bot.core.index import Hit, ParagraphIndex
 from bot.core.kinds import ALL_PARTS, LEAD_ADVERBS
 from bot.core.models import Answer, Document, Paragraph, ParagraphKind
 from bot.core.text import Stemmer, words
@@ -161,14 +162,14 @@ def list_by_topic(
         and h.paragraph.kind in kinds
     ]
     if not kept:
-        return None
+        return None  # nothing to cite: retrieval (or its fallback) answers instead
     kept.sort(key=lambda h: _reading_order(document, h.paragraph))
     selections = [clause_selection(index, h.entry, query) for h in kept]
     labels = ", ".join(short_label(h.paragraph) for h in kept)
-    about = " ".join(t.surface for t in query.terms) or topic.strip(" ?.")
     lead = (
         f"{len(kept)} {'other ' if exclude else ''}paragraph{'s' if len(kept) != 1 else ''} of "
-        f"{document.symbol} deal{'s' if len(kept) == 1 else ''} with {about}: {labels}."
+        f"{document.symbol} deal{'s' if len(kept) == 1 else ''} with "
+        f"“{matched_words(index, kept, query)}”: {labels}."
     )
     return quoted_answer(
         intent=intent,
@@ -178,6 +179,18 @@ def list_by_topic(
         selections=selections,
         suggestions=suggestions,
     )
+
+
+def matched_words(index: ParagraphIndex, hits: Sequence[Hit], query: Query) -> str:
+    """The question's words that the listed paragraphs carry (spelling corrected): what the
+    reply may say the list is about, never the rest of what was typed."""
+    found = {surface for hit in hits for surface in index.matched(hit, query)}
+    words = [
+        term.corrected or term.surface
+        for term in query.terms
+        if any(alternative.surface in found for alternative in term.alternatives)
+    ]
+    return " ".join(words).replace("“", "").replace("”", "")
 
 
 def list_references(intent: str, document: Document, suggestions: Sequence[str]) -> Answer | None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 
-from bot.core.answers.compose import plain_answer, quoted_answer, short_label, whole
+from bot.core.answers.compose import cite, plain_answer, quoted_answer, short_label, whole
 from bot.core.answers.facts import body_kind, find_paragraph, neighbour, paragraph_answer
 from bot.core.index import anchor_contexts
 from bot.core.kinds import kind_of
@@ -62,6 +62,7 @@ def stepped_answer(
             f"{short_label(start).capitalize()} is the {edge} one of {document.symbol}"
             + ("." if abs(step) == 1 else f": there is no paragraph {abs(step)} places away."),
             confidence=0.9,
+            citations=[cite(document, start.id)],
             suggestions=suggestions,
         )
     return paragraph_answer(intent, document, target, suggestions)

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from bot.core.models import ConversationState
+from bot.server.sessions.base import Stored, Written
 
 
 class MemorySessionStore:
@@ -23,27 +24,35 @@ class MemorySessionStore:
         self._ttl = ttl_seconds
         self._max = max_sessions
         self._clock = clock
-        self._items: OrderedDict[str, tuple[float, ConversationState]] = OrderedDict()
+        # sender -> (expires, version, state)
+        self._items: OrderedDict[str, tuple[float, int, ConversationState]] = OrderedDict()
 
-    async def load(self, sender: str) -> ConversationState | None:
+    async def read(self, sender: str) -> Stored:
         entry = self._items.get(sender)
         if entry is None:
-            return None
-        expires, state = entry
+            return Stored(None)
+        expires, version, state = entry
         if expires <= self._clock():
             del self._items[sender]
-            return None
+            return Stored(None)
         self._items.move_to_end(sender)
-        return state
+        return Stored(state, version)
 
-    async def save(self, sender: str, state: ConversationState) -> None:
-        self._items[sender] = (self._clock() + self._ttl, state)
+    async def write(self, sender: str, state: ConversationState, *, version: int) -> Written:
+        current = await self.read(sender)
+        if current.version != version:
+            return Written.CONFLICT
+        self._items[sender] = (self._clock() + self._ttl, version + 1, state)
         self._items.move_to_end(sender)
         while len(self._items) > self._max:
             self._items.popitem(last=False)
+        return Written.DONE
 
     async def delete(self, sender: str) -> None:
         self._items.pop(sender, None)
+
+    async def start(self) -> None:
+        return None
 
     async def close(self) -> None:
         self._items.clear()
