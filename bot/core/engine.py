@@ -70,10 +70,16 @@ class AnswerEngine:
         *,
         aliases: Mapping[str, Sequence[str]] | None = None,
         cache_size: int = 0,
+        index: ParagraphIndex | None = None,
     ) -> None:
+        """`index`: one already built over these documents (a saved engine's), else built."""
         self.documents = tuple(documents)
         self.lexicon = lexicon
-        self.analyzer = Analyzer(lexicon)
+        if index is None:
+            index = ParagraphIndex(self.documents, Analyzer(lexicon))
+        elif index.documents != self.documents or index.analyzer.lexicon != lexicon:
+            raise ValueError("the index was built over other documents or another lexicon")
+        self.analyzer = index.analyzer
         self.references = DocumentReferences(
             self.documents,
             self.analyzer.stemmer,
@@ -81,7 +87,7 @@ class AnswerEngine:
             lexicon.synonyms,
             dict(aliases or {}),
         )
-        self.index = ParagraphIndex(self.documents, self.analyzer)
+        self.index = index
         self.classifier = IntentClassifier(tuple(intents))
         self.intents = tuple(intents)
         self._by_name = {i.name: i for i in self.intents}
