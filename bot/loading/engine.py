@@ -1,5 +1,5 @@
-"""Everything loaded and validated -> an AnswerEngine, reusing a saved engine built from
-exactly the same files (bot.loading.snapshot)."""
+"""Everything loaded and validated -> an AnswerEngine, reusing and updating the engine saved
+for the same files (bot.loading.snapshot)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from bot.loading.documents import load_documents_and_aliases
 from bot.loading.errors import LoadError
 from bot.loading.intents import load_intents
 from bot.loading.lexicon import load_lexicon, thesaurus_path
+from bot.loading.progress import Progress
 
 log = logging.getLogger(__name__)
 
@@ -29,26 +30,34 @@ class Loaded:
 
 
 def load_engine(
-    knowledge_dir: Path, intents_dir: Path, *, cache_size: int = 0, snapshot: bool = True
+    knowledge_dir: Path,
+    intents_dir: Path,
+    *,
+    cache_size: int = 0,
+    snapshot: bool = True,
+    progress: Progress | None = None,
 ) -> AnswerEngine:
     """Load and validate everything; raise LoadError listing every problem found. With
-    `snapshot`, an engine saved for exactly these files is reused (see bot.loading.snapshot)."""
+    `snapshot`, the engine saved under knowledge/.cache is reused for the files it was made
+    from and updated for the others (see bot.loading.snapshot); `progress` shows a long
+    build (default: on standard error when it is a terminal, and in the log)."""
     from bot.loading import snapshot as snapshots
 
     thesaurus = thesaurus_path(knowledge_dir)
     if thesaurus.parent != knowledge_dir:
         log.info("%s has no thesaurus.yaml: using the one shipped with resbot", knowledge_dir)
-    key = snapshots.fingerprint(knowledge_dir, intents_dir, thesaurus) if snapshot else ""
-    engine = snapshots.read(knowledge_dir, key) if key else None
-    if engine is None:
+    if snapshot:
+        progress = progress if progress is not None else Progress.on_terminal()
+        engine, _ = snapshots.load_or_build(
+            knowledge_dir, intents_dir, thesaurus, progress=progress
+        )
+    else:
         loaded = load_all(knowledge_dir, intents_dir)
         if loaded.problems:
             raise LoadError(loaded.problems)
         engine = AnswerEngine(
             loaded.documents, loaded.intents, loaded.lexicon, aliases=loaded.aliases
         )
-        if key:
-            snapshots.write(knowledge_dir, key, engine)
     engine.set_cache_size(cache_size)
     return engine
 
