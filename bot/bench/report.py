@@ -16,6 +16,7 @@ from bot.bench.engine import EngineResult
 from bot.bench.http import HttpResult
 from bot.bench.measure import MB, Latency, from_dict
 from bot.bench.scale import ScaleResult
+from bot.bench.vectors import VectorResult
 
 GB = 1024 * MB
 
@@ -57,6 +58,7 @@ class BenchReport:
     engine: EngineResult | None = None
     cold_start: ColdStartResult | None = None
     scale: list[ScaleResult] = field(default_factory=list)
+    vectors: list[VectorResult] = field(default_factory=list)
     http: list[HttpResult] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -81,6 +83,7 @@ def rows(report: BenchReport, targets: Targets = Targets()) -> list[Row]:
     if report.cold_start is not None:
         found += cold_start_rows(report.cold_start, targets)
     found += scale_rows(report.scale, targets)
+    found += vector_rows(report.vectors)
     found += http_rows(report.http, targets)
     return found
 
@@ -252,6 +255,36 @@ def _scale_rows(result: ScaleResult, budget: ScaleBudget | None) -> list[Row]:
     return found
 
 
+# -- vectors -------------------------------------------------------------------------------
+def vector_rows(results: Sequence[VectorResult]) -> list[Row]:
+    found: list[Row] = []
+    for result in results:
+        part = f"vectors {result.resolutions:,}"
+        found.append(Row(part, "rows (paragraphs and clauses)", f"{result.rows:,} x 384"))
+        if result.status != "ok":
+            found.append(Row(part, "status", result.status))
+        for backend in result.backends:
+            name = backend.name + (" (chosen)" if backend.chosen else "")
+            found += [
+                Row(
+                    part,
+                    f"{name}: query p50 / p99",
+                    f"{_ms(backend.latency.p50)} / {_ms(backend.latency.p99)}",
+                ),
+                Row(
+                    part,
+                    f"{name}: recall@10, memory",
+                    f"{backend.recall:.3f}, {_mb(backend.memory_bytes)}",
+                ),
+                Row(
+                    part,
+                    f"{name}: build, add one resolution",
+                    f"{_seconds(backend.build_seconds)}, {backend.add_ms:.1f} ms",
+                ),
+            ]
+    return found
+
+
 # -- http ----------------------------------------------------------------------------------
 def http_rows(results: Sequence[HttpResult], t: Targets) -> list[Row]:
     bare = {r.workers: r for r in results if r.server == "bare" and r.status == "ok"}
@@ -325,6 +358,7 @@ def to_json(report: BenchReport, targets: Targets = Targets()) -> str:
         "engine": _plain(report.engine),
         "cold_start": _plain(report.cold_start),
         "scale": [_plain(r) for r in report.scale],
+        "vectors": [_plain(r) for r in report.vectors],
         "http": [_plain(r) for r in report.http],
         "checks": [
             {
@@ -374,6 +408,7 @@ def from_json(text: str) -> BenchReport:
         if data.get("cold_start")
         else None,
         scale=[from_dict(ScaleResult, r) for r in data.get("scale") or []],
+        vectors=[from_dict(VectorResult, r) for r in data.get("vectors") or []],
         http=[from_dict(HttpResult, r) for r in data.get("http") or []],
         notes=list(data.get("notes") or []),
     )

@@ -27,7 +27,7 @@ def emit(event: str, **fields: Any) -> None:
 
 def main(argv: Sequence[str]) -> int:
     if len(argv) != 2:
-        modes = "|".join(["engine", *SCALE_MODES])
+        modes = "|".join(["engine", "vectors", *SCALE_MODES])
         sys.stderr.write(f"usage: python -m bot.bench.worker {modes} PARAMS_JSON\n")
         return 2
     mode, params = argv[0], json.loads(argv[1])
@@ -38,6 +38,11 @@ def main(argv: Sequence[str]) -> int:
             Path(params["knowledge"]), Path(params["intents"]), Path(params["questions"])
         )
         emit("result", data=dataclasses.asdict(result))
+        return 0
+    if mode == "vectors":
+        from bot.bench.vectors import measure_vectors
+
+        measure_vectors(params, emit)
         return 0
     if mode in SCALE_MODES:
         from bot.bench import scale
