@@ -199,6 +199,8 @@ class SavedDocument:
     # (size, mtime_ns, inode) of the file when it was hashed, if it was old enough then to
     # trust: a file that still has them need not be hashed again (bot.loading.snapshot).
     stat: tuple[int, int, int] | None = None
+    aliases: tuple[str, ...] = ()  # from the YAML beside the file (bot.loading.aliases)
+    aliases_sha256: str = ""  # that YAML's, "" when there is none
 
     @classmethod
     def of(
@@ -225,6 +227,8 @@ def documents_to_json(documents: Sequence[SavedDocument]) -> dict[str, list[Any]
         "sha256": [d.sha256 for d in documents],
         "paragraphs": [d.paragraphs for d in documents],
         "stat": [list(d.stat) if d.stat else None for d in documents],
+        "aliases": [list(d.aliases) for d in documents],
+        "aliases_sha256": [d.aliases_sha256 for d in documents],
     }
     for position, name in enumerate(HEADER_FIELDS):
         if name in LIST_FIELDS:
@@ -244,6 +248,8 @@ def documents_from_json(data: Any) -> list[SavedDocument]:
     if any(n < 0 for n in paragraphs):
         raise ValueError("documents.json: a negative paragraph count")
     stats = [_stat(v) for v in _column(data, "stat", count, None)]
+    aliases = [_strings(v) for v in _column(data, "aliases", count, list)]
+    alias_digests = _column(data, "aliases_sha256", count, str)
     header: list[list[Any]] = []
     for name in HEADER_FIELDS:
         if name in LIST_FIELDS:
@@ -254,9 +260,16 @@ def documents_from_json(data: Any) -> list[SavedDocument]:
         else:
             header.append(_column(data, name, count, str))
     return [
-        SavedDocument(file, digest, row, size, stat)
-        for file, digest, size, stat, row in zip(
-            files, digests, paragraphs, stats, zip(*header, strict=True), strict=True
+        SavedDocument(file, digest, row, size, stat, names, names_digest)
+        for file, digest, size, stat, row, names, names_digest in zip(
+            files,
+            digests,
+            paragraphs,
+            stats,
+            zip(*header, strict=True),
+            aliases,
+            alias_digests,
+            strict=True,
         )
     ]
 

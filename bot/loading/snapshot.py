@@ -44,6 +44,7 @@ from bot.core.lexicon import Lexicon
 from bot.core.models import Document
 from bot.core.postings import IndexArrays, Run, Tables, document_postings, update
 from bot.loading import store
+from bot.loading.aliases import load_aliases
 from bot.loading.documents import (
     document_files,
     document_names,
@@ -206,7 +207,8 @@ def engine_from(saved: SavedEngine, knowledge_dir: Path) -> AnswerEngine:
     """An engine over a saved engine's arrays; paragraphs are made when first read."""
     documents = lazy_documents(saved, knowledge_dir)
     index = ParagraphIndex(documents, Analyzer(saved.lexicon), saved.index)
-    return AnswerEngine(documents, saved.intents, saved.lexicon, index=index)
+    aliases = {d.symbol: d.aliases for d in saved.documents if d.aliases}
+    return AnswerEngine(documents, saved.intents, saved.lexicon, aliases=aliases, index=index)
 
 
 def read(folder: Path, *, verify: bool = True) -> SavedEngine:
@@ -257,6 +259,8 @@ class _Step:
     stat: tuple[int, int, int] | None
     saved: int | None = None
     document: Document | None = None
+    aliases: tuple[str, ...] = ()
+    aliases_sha256: str = ""
 
 
 @dataclass
@@ -307,6 +311,7 @@ def _plan(
         for name, (digest, stat) in zip(names, states, strict=True)
     ]
     problems: list[str] = []
+    _read_aliases(knowledge_dir, steps, saved, problems)
     fresh = [s for s in steps if s.saved is None]
     with progress.phase("documents", len(fresh), "parsed") as advance:
         for step in fresh:
@@ -334,9 +339,31 @@ def _plan(
     return _Plan(steps, problems)
 
 
+def _read_aliases(
+    knowledge_dir: Path, steps: Sequence[_Step], saved: SavedEngine | None, problems: list[str]
+) -> None:
+    """Each document's aliases (the YAML beside its file): the saved ones while that YAML is
+    unchanged, else read again (and checked)."""
+    if not steps:
+        return
+    beside = {n for n in os.listdir(knowledge_dir) if n.endswith(".yaml")}
+    for step in steps:
+        name = Path(step.name).with_suffix(".yaml").name
+        if name not in beside:
+            continue
+        step.aliases_sha256 = content_digest(os.path.join(knowledge_dir, name))
+        if saved is not None and step.saved is not None:
+            kept = saved.documents[step.saved]
+            if kept.aliases_sha256 == step.aliases_sha256:
+                step.aliases = kept.aliases
+                continue
+        step.aliases, found = load_aliases(knowledge_dir / step.name)
+        problems += found
+
+
 def _unchanged(saved: SavedEngine, plan: _Plan, keys: Mapping[str, str]) -> bool:
-    same_files = [(s.name, s.sha256) for s in plan.steps] == [
-        (d.file, d.sha256) for d in saved.documents
+    same_files = [(s.name, s.sha256, s.aliases_sha256) for s in plan.steps] == [
+        (d.file, d.sha256, d.aliases_sha256) for d in saved.documents
     ]
     return same_files and all(saved.keys.get(k) == v for k, v in keys.items())
 
@@ -407,7 +434,13 @@ def _build(
             piece = saved.slice(step.saved, step.saved + stop - position)
             steps = plan.steps[position:stop]
             documents = [
-                replace(d, file=s.name, stat=s.stat)
+                replace(
+                    d,
+                    file=s.name,
+                    stat=s.stat,
+                    aliases=s.aliases,
+                    aliases_sha256=s.aliases_sha256,
+                )
                 for d, s in zip(piece.documents, steps, strict=True)
             ]
             slices.append(replace(piece, documents=documents))

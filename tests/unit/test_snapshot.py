@@ -331,6 +331,24 @@ def test_changed_intents_are_read_again_and_the_documents_kept(
         snapshot.load_or_build(corpus, intents, corpus / "thesaurus.yaml", progress=Quiet())
 
 
+def test_aliases_beside_a_file_are_kept_and_read_again_alone(corpus: Path, parses) -> None:
+    build(corpus)
+    path = sorted(corpus.glob("A_RES_*.txt"))[2]
+    beside = path.with_suffix(".yaml")
+    beside.write_text('aliases:\n  - "the widget accord"\n')
+    parses.clear()
+    engine, report = build(corpus)
+    assert parses == [] and report.saved
+    symbol = engine.documents[2].symbol
+    assert "the widget accord" in engine.references.shown_names(2)
+    engine, report = build(corpus)
+    assert not report.saved and "the widget accord" in engine.references.shown_names(2)
+    beside.write_text("aliases:\n  - ok\n  - 3\n")
+    with pytest.raises(LoadError) as raised:
+        build(corpus)
+    assert str(beside) in str(raised.value) and symbol
+
+
 def test_changed_stopwords_rebuild_the_index(corpus: Path, parses) -> None:
     build(corpus)
     thesaurus = corpus / "thesaurus.yaml"
