@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import overload
@@ -22,7 +21,7 @@ import numpy.typing as npt
 from bot.core.analysis import Alternative, Analyzer, Query, QueryTerm, Vocabulary
 from bot.core.cache import BoundedCache
 from bot.core.models import Document, Paragraph
-from bot.core.postings import KIND_CODES, IndexArrays, anchor_contexts, build_arrays
+from bot.core.postings import KIND_CODES, KINDS, IndexArrays, anchor_contexts, build_arrays
 from bot.core.text import clause_spans
 
 __all__ = [
@@ -47,7 +46,7 @@ CLAUSE_CACHE = 4096
 MEMO_ENTRIES = 4096
 RANK_FLOOR = 0.6
 MEMO_MAX_IDS = 20_000
-_PARAGRAPH_ID = re.compile(r"(pp|op|ax|fn)(\d+)")
+ROW_TABLES = 4096  # documents whose paragraph id -> row table is kept
 
 Floats = npt.NDArray[np.float32]
 Ints = npt.NDArray[np.int32]
@@ -167,11 +166,12 @@ class ParagraphIndex:
         self._memo: BoundedCache[AlternativeKey, tuple[Ints, Floats] | None]
         self._memo = BoundedCache(MEMO_ENTRIES)
         self._weights: BoundedCache[QueryTerm, float] = BoundedCache(MEMO_ENTRIES)
+        self._rows: BoundedCache[int, dict[str, int]] = BoundedCache(ROW_TABLES)
 
     # -- entries -------------------------------------------------------------------------------
     def entry(self, entry_id: int) -> Entry:
-        document = int(self._documents[entry_id])
-        position = entry_id - int(self._doc_start[document])
+        document: int = self._documents.item(entry_id)
+        position = entry_id - int(self._doc_start.item(document))
         return Entry(entry_id, document, self.documents[document].paragraphs[position])
 
     def entry_id(self, entry: Entry) -> int:
@@ -179,14 +179,17 @@ class ParagraphIndex:
         return entry.id
 
     def find(self, document: int, paragraph_id: str) -> int | None:
-        """The row of a document's paragraph ("op3"), None when it has none such."""
-        match = _PARAGRAPH_ID.fullmatch(paragraph_id)
-        if match is None or not 0 <= document < len(self.documents):
-            return None
-        a, b = int(self._doc_start[document]), int(self._doc_start[document + 1])
-        kind, number = KIND_CODES[match.group(1)], int(match.group(2))
-        found = np.flatnonzero((self._kinds[a:b] == kind) & (self._numbers[a:b] == number))
-        return a + int(found[0]) if len(found) else None
+        """The row of a document's paragraph ("op3"), None when it has none such (a table
+        per document, made when first asked and kept for the recently asked ones)."""
+        rows = self._rows.get(document)
+        if rows is None:
+            if not 0 <= document < len(self.documents):
+                return None
+            a, b = int(self._doc_start[document]), int(self._doc_start[document + 1])
+            pairs = zip(self._kinds[a:b].tolist(), self._numbers[a:b].tolist(), strict=True)
+            rows = {f"{KINDS[k]}{n}": a + i for i, (k, n) in enumerate(pairs)}
+            self._rows.put(document, rows)
+        return rows.get(paragraph_id)
 
     # -- querying ------------------------------------------------------------------------------
     def query(self, text: str) -> Query:
@@ -251,16 +254,20 @@ class ParagraphIndex:
         # itself, which the confidence reads, is left as it is.
         ranking = scores * (RANK_FLOOR + (1 - RANK_FLOOR) * covered / np.float32(total))
         top = candidates[_top(ranking[candidates], k)]
+        # Best first; ties by document, kind and number (unique within the corpus).
         ranked = sorted(
-            (int(i) for i in top),
-            key=lambda i: (
-                -float(ranking[i]),
-                int(self._documents[i]),
-                int(self._kinds[i]),
-                int(self._numbers[i]),
-            ),
+            zip(
+                (-ranking[top]).tolist(),
+                self._documents[top].tolist(),
+                self._kinds[top].tolist(),
+                self._numbers[top].tolist(),
+                top.tolist(),
+                scores[top].tolist(),
+                covered[top].tolist(),
+                strict=True,
+            )
         )
-        return [Hit(self.entry(i), float(scores[i]), float(covered[i]) / total) for i in ranked[:k]]
+        return [Hit(self.entry(i), s, c / total) for *_, i, s, c in ranked[:k]]
 
     def _restrict(self, scores: Floats, documents: frozenset[int]) -> Floats:
         kept = np.zeros_like(scores)
