@@ -47,6 +47,7 @@ class Targets:
         }
     )
     cold_start_s: float = 0.5
+    http_share_engine: float = 0.80  # issue 14: resbot serve against the engine alone
     http_share_cache_off: float = 0.35
     http_share_cache_on: float = 0.60
     http_p99_ms: float = 50.0
@@ -288,6 +289,7 @@ def vector_rows(results: Sequence[VectorResult]) -> list[Row]:
 # -- http ----------------------------------------------------------------------------------
 def http_rows(results: Sequence[HttpResult], t: Targets) -> list[Row]:
     bare = {r.workers: r for r in results if r.server == "bare" and r.status == "ok"}
+    alone = {r.cache: r for r in results if r.server == "engine alone" and r.status == "ok"}
     found: list[Row] = []
     for result in results:
         part = "http"
@@ -295,6 +297,22 @@ def http_rows(results: Sequence[HttpResult], t: Targets) -> list[Row]:
         if result.status != "ok":
             found.append(Row(part, name, result.status))
             continue
+        if result.server == "engine alone":
+            found.append(Row(part, f"{name}: answers/s (no HTTP)", f"{result.rps:,.0f}/s"))
+            continue
+        engine = alone.get(result.cache)
+        if result.server == "resbot" and result.workers == 1 and engine and engine.rps:
+            against = result.rps / engine.rps
+            off = result.cache == "off"
+            found.append(
+                Row(
+                    part,
+                    f"{name}: answers/s against the engine alone",
+                    f"{result.rps:,.0f}/s = {against:.0%} of {engine.rps:,.0f}/s",
+                    f">= {t.http_share_engine:.0%}" if off else "",
+                    against >= t.http_share_engine if off else None,
+                )
+            )
         judged = result.server == "resbot" and result.workers == 1
         base = bare.get(result.workers)
         share = result.rps / base.rps if base and base.rps and result.server != "bare" else None

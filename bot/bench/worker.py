@@ -27,7 +27,7 @@ def emit(event: str, **fields: Any) -> None:
 
 def main(argv: Sequence[str]) -> int:
     if len(argv) != 2:
-        modes = "|".join(["engine", "vectors", *SCALE_MODES])
+        modes = "|".join(["engine", "engine-alone", "vectors", *SCALE_MODES])
         sys.stderr.write(f"usage: python -m bot.bench.worker {modes} PARAMS_JSON\n")
         return 2
     mode, params = argv[0], json.loads(argv[1])
@@ -38,6 +38,11 @@ def main(argv: Sequence[str]) -> int:
             Path(params["knowledge"]), Path(params["intents"]), Path(params["questions"])
         )
         emit("result", data=dataclasses.asdict(result))
+        return 0
+    if mode == "engine-alone":
+        from bot.bench.http import replay
+
+        replay(params, emit)
         return 0
     if mode == "vectors":
         from bot.bench.vectors import measure_vectors
