@@ -31,6 +31,7 @@ from bot.core.intents import Action, Intent, IntentClassifier, IntentMatch
 from bot.core.kinds import kind_of, kinds_in
 from bot.core.lexicon import Lexicon
 from bot.core.models import Answer, ConversationState, Document, Paragraph, Turn
+from bot.core.names import Names
 from bot.core.references import DocumentReferences
 from bot.core.routing import Ask, Composed
 from bot.core.suggestions import another_document, conversation_suggestions
@@ -97,6 +98,7 @@ class AnswerEngine:
         aliases: Mapping[str, Sequence[str]] | None = None,
         cache_size: int = 0,
         index: ParagraphIndex | None = None,
+        names: Sequence[Names] | None = None,
     ) -> None:
         """`index`: one already built over these documents (a saved engine's), else built."""
         self.documents = tuple(documents)
@@ -112,6 +114,7 @@ class AnswerEngine:
             lexicon.stopwords,
             lexicon.synonyms,
             dict(aliases or {}),
+            names,
         )
         self.index = index
         self.classifier = IntentClassifier(tuple(intents))

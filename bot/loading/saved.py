@@ -32,6 +32,7 @@ from bot.core.cache import BoundedCache
 from bot.core.intents import ACTIONS, Intent
 from bot.core.lexicon import Lexicon
 from bot.core.models import Document, LazyParagraphs, Paragraph, Reference
+from bot.core.names import Acronym, Names
 from bot.core.postings import KINDS, IndexArrays
 from bot.loading.store import Stored
 
@@ -291,6 +292,47 @@ def _stat(value: Any) -> tuple[int, int, int] | None:
     return value[0], value[1], value[2]
 
 
+# -- names ----------------------------------------------------------------------------------
+def names_to_json(names: Sequence[Names]) -> list[dict[str, Any]]:
+    """What bot.core.names derived for each document (deriving them reads every paragraph)."""
+    return [
+        {
+            "words": dict(n.words),
+            "title": sorted(n.title),
+            "acronyms": [
+                [a.pattern.pattern, a.pattern.flags, a.weight, a.min_length] for a in n.acronyms
+            ],
+            "shown": list(n.shown),
+        }
+        for n in names
+    ]
+
+
+def names_from_json(data: Any) -> list[Names]:
+    found = []
+    compiled: dict[tuple[str, int], re.Pattern[str]] = {}  # documents share many initials
+    for item in _list(data):
+        if not isinstance(item, dict) or not isinstance(item.get("words"), dict):
+            raise ValueError("a document's saved names are malformed")
+        words = {_string(k): float(v) for k, v in item["words"].items()}
+        acronyms = []
+        for source, flags, weight, min_length in _list(item.get("acronyms", [])):
+            key = (_string(source), int(flags))
+            pattern = compiled.get(key)
+            if pattern is None:
+                pattern = compiled[key] = re.compile(*key)
+            acronyms.append(Acronym(pattern, float(weight), int(min_length)))
+        found.append(
+            Names(
+                words,
+                frozenset(_strings(item.get("title", []))),
+                tuple(acronyms),
+                _strings(item.get("shown", [])),
+            )
+        )
+    return found
+
+
 # -- lexicon and intents --------------------------------------------------------------------
 def lexicon_to_json(lexicon: Lexicon) -> dict[str, Any]:
     return {
@@ -383,6 +425,7 @@ class SavedEngine:
     keys: dict[str, str]
     rows: dict[str, Array] = field(default_factory=dict)  # further arrays, see the module
     row_kinds: dict[str, str] = field(default_factory=dict)  # name -> "entry" | "owner:NAME"
+    names: list[Names] | None = None  # per document (bot.core.names), when saved
 
     def files(self) -> tuple[dict[str, Array], dict[str, Any], dict[str, Any]]:
         """(arrays, JSON documents, meta) for bot.loading.store.write."""
@@ -394,6 +437,8 @@ class SavedEngine:
             "lexicon": lexicon_to_json(self.lexicon),
             "intents": intents_to_json(self.intents),
         }
+        if self.names is not None:
+            documents["names"] = names_to_json(self.names)
         meta = {"keys": dict(self.keys), "rows": dict(self.row_kinds)}
         return arrays, documents, meta
 
@@ -413,10 +458,15 @@ class SavedEngine:
             documents = documents_from_json(stored.documents["documents"])
             lexicon = lexicon_from_json(stored.documents["lexicon"])
             intents = intents_from_json(stored.documents["intents"])
+            names = (
+                names_from_json(stored.documents["names"]) if "names" in stored.documents else None
+            )
         except KeyError as missing:
             raise ValueError(f"the store has no {missing}") from None
         except (TypeError, re.error) as error:
             raise ValueError(f"the store's JSON is malformed: {error}") from None
+        if names is not None and len(names) != len(documents):
+            raise ValueError("names.json does not have one entry per document")
         if not isinstance(tables, dict):
             raise ValueError("tables.json is not an object")
         index = IndexArrays.from_named(
@@ -439,6 +489,7 @@ class SavedEngine:
             dict(keys),
             {n: a for n, a in rows.items() if a is not None},
             dict(row_kinds),
+            names,
         )
         saved.check_rows()
         return saved

@@ -42,6 +42,7 @@ from bot.core.index import ParagraphIndex
 from bot.core.intents import Intent
 from bot.core.lexicon import Lexicon
 from bot.core.models import Document
+from bot.core.names import Names, derive_names
 from bot.core.postings import IndexArrays, Run, Tables, document_postings, update
 from bot.loading import store
 from bot.loading.aliases import load_aliases
@@ -208,7 +209,9 @@ def engine_from(saved: SavedEngine, knowledge_dir: Path) -> AnswerEngine:
     documents = lazy_documents(saved, knowledge_dir)
     index = ParagraphIndex(documents, Analyzer(saved.lexicon), saved.index)
     aliases = {d.symbol: d.aliases for d in saved.documents if d.aliases}
-    return AnswerEngine(documents, saved.intents, saved.lexicon, aliases=aliases, index=index)
+    return AnswerEngine(
+        documents, saved.intents, saved.lexicon, aliases=aliases, index=index, names=saved.names
+    )
 
 
 def read(folder: Path, *, verify: bool = True) -> SavedEngine:
@@ -389,6 +392,18 @@ def _build(
         made_rows = _made_rows(new_documents, rows, progress)
     slices: list[Slice] = []
     placement: list[int | Run] = []  # per document: its saved position, or its postings
+    names: list[Names] = []  # per document: what bot.core.names derives (saved ones kept)
+    keep_names = (
+        saved is not None
+        and saved.names is not None
+        and saved.keys.get("lexicon") == keys["lexicon"]
+    )
+
+    def named(document: Document, step: _Step) -> Names:
+        return derive_names(
+            document, analyzer.stemmer, lexicon.stopwords, lexicon.synonyms, step.aliases
+        )
+
     tables = Tables(analyzer)  # the new documents share one: merging them is quicker
     # Saved documents keep their postings when they keep their order (a renamed file may
     # move): the longest run of saved positions in increasing order stays, the others'
@@ -403,6 +418,7 @@ def _build(
                 document = step.document
                 run = document_postings(document, analyzer, tables)
                 placement.append(run)
+                names.append(named(document, step))
                 slices.append(
                     Slice(
                         documents=[SavedDocument.of(document, step.name, step.sha256, step.stat)],
@@ -433,6 +449,19 @@ def _build(
                 advance(1)
             piece = saved.slice(step.saved, step.saved + stop - position)
             steps = plan.steps[position:stop]
+            for offset, kept in enumerate(steps):
+                old = saved.documents[step.saved + offset]
+                if (
+                    keep_names
+                    and saved.names is not None
+                    and old.aliases_sha256 == kept.aliases_sha256
+                ):
+                    names.append(saved.names[step.saved + offset])
+                else:
+                    [again] = documents_of(
+                        saved.slice(step.saved + offset, step.saved + offset + 1)
+                    )
+                    names.append(named(again, kept))
             documents = [
                 replace(
                     d,
@@ -461,6 +490,7 @@ def _build(
         keys=dict(keys),
         rows=joined,
         row_kinds=row_kinds,
+        names=names,
     )
 
 

@@ -118,6 +118,7 @@ def test_a_saved_engine_answers_as_the_engine_it_was_saved_from(corpus: Path, pa
     assert answers(loaded) == answers(fresh) == answers(built)
     assert list(loaded.documents) == list(fresh.documents)  # every field, every paragraph
     assert loaded.intents == fresh.intents and loaded.lexicon == fresh.lexicon
+    assert loaded.references.names == fresh.references.names  # saved, not derived again
 
 
 def test_paragraphs_are_made_when_first_read(corpus: Path) -> None:
