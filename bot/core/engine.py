@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 
 from bot.core import dialogue, followups, grounding
-from bot.core.answers import facts
+from bot.core.answers import facts, paragraphs, templates
 from bot.core.answers import lists as listing
 from bot.core.answers.compose import (
     fallback_answer,
@@ -265,7 +265,7 @@ class AnswerEngine:
         def leads(paragraph: Paragraph) -> bool:
             return listing.lead_matches(stemmer, paragraph, wanted)
 
-        answer = facts.lookup_answer(
+        answer = paragraphs.lookup_answer(
             match.intent.name,
             document,
             match.slots,
@@ -371,7 +371,7 @@ class AnswerEngine:
         if document is None:
             text = f"None of the loaded resolutions uses the verb “{verb}”."
         else:
-            verbs = facts.document_fields(document)["operative_verbs"]
+            verbs = templates.document_fields(document)["operative_verbs"]
             text = (
                 f"{document.symbol} does not use the verb “{verb}” anywhere in its text. "
                 f"What its operative paragraphs do: {verbs}."
@@ -434,10 +434,10 @@ class AnswerEngine:
         """One of the intent's responses, filled with the current document's fields (the
         first document when the conversation has none) and the loaded symbols."""
         document = self.current(state, scope) or (self.documents[0] if self.documents else None)
-        values = facts.document_fields(document) if document else {}
+        values = templates.document_fields(document) if document else {}
         values["documents"] = ", ".join(d.symbol for d in self.documents)
         template = random_choice(match.intent.responses, match.intent.name)
-        return facts.fill(template, values), document
+        return templates.fill(template, values), document
 
     def fallback(
         self,
