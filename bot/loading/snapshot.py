@@ -1,4 +1,5 @@
-"""A saved engine: the parsed documents, intents and the built index, pickled under
+"""A saved engine: the parsed documents, intents, the built index and, with semantic matching,
+the clause and paragraph vectors (engine.semantic, plain numpy arrays), pickled under
 knowledge/.cache and keyed by a fingerprint of every input file, so a start with unchanged
 files skips parsing, validation and indexing. Any change to the content of a file, to the
 package or to Python makes a new key; stale snapshots are removed."""
@@ -14,15 +15,16 @@ from pathlib import Path
 
 from bot.core.engine import AnswerEngine
 
-FORMAT = "resbot-engine-3"
+FORMAT = "resbot-engine-4"
 CACHE_DIR = ".cache"
 PREFIX = "engine-"
 
 
-def fingerprint(knowledge_dir: Path, intents_dir: Path, *files: Path) -> str:
+def fingerprint(knowledge_dir: Path, intents_dir: Path, *files: Path, mode: str = "") -> str:
     """A key that changes whenever any input file (the folders' and `files` from elsewhere,
-    such as the shipped thesaurus) or the code that reads them changes."""
-    digest = hashlib.sha256(f"{FORMAT}|{sys.version}".encode())
+    such as the shipped thesaurus), the code that reads them or the `mode` (lexical, or the
+    semantic model whose vectors the engine carries) changes."""
+    digest = hashlib.sha256(f"{FORMAT}|{sys.version}|{mode}".encode())
     package = Path(__file__).resolve().parents[1]  # the whole bot package
     for folder in (knowledge_dir, intents_dir, package):
         for path in sorted(_files(folder)):

@@ -1,27 +1,56 @@
 """Topic questions: retrieve the best paragraphs, choose the clauses that answer, and decide
-whether the text grounds an answer at all (the confidence the fallback threshold is set on)."""
+whether the text grounds an answer at all (the confidence the fallback threshold is set on).
+
+Lexical evidence (BM25 over stems, thesaurus phrases, typo corrections) and, when the engine has
+a semantic index, semantic evidence (the question's cosine with each paragraph and its best
+clause) are fused into one ranking and one calibrated confidence (see `fuse`)."""
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
+from bot.core.answers.asked import Asked, fact_spans
 from bot.core.answers.compose import Selection, select_clauses, whole
 from bot.core.index import Entry, Hit, ParagraphIndex, Query
+from bot.core.semantic import Floats, SemanticScores
 from bot.core.text import fold
 
 FALLBACK_THRESHOLD = 0.3
+# With semantic evidence, a fused confidence below this is too weak to quote.
+SEMANTIC_FALLBACK_THRESHOLD = 0.4
+# At or above: the quote is given as the answer; between the two: as the closest passage.
+HIGH_CONFIDENCE = 0.8
 SECONDARY_RATIO = 0.7
+COMPANION_FUSED_RATIO = 0.9
 NUMBER_ONLY_CONFIDENCE = 0.2
+LEXICAL_K = 30
+SEMANTIC_K = 12
+# Fusion: a cosine below COSINE_FLOOR says nothing; at COSINE_FULL and above it is as strong as
+# a question whose every term is matched. LEXICAL_SHARE weighs the two kinds of evidence.
+COSINE_FLOOR = 0.15
+COSINE_FULL = 0.7
+LEXICAL_SHARE = 0.5
+AGREEMENT_BONUS = 0.1
+MARGIN_WEIGHT = 0.5
 
 
 @dataclass(frozen=True, slots=True)
 class Retrieved:
+    """The ranked paragraphs, with the evidence for each (`fused` and `cosines` run parallel
+    to `hits` when semantic matching took part) and the confidence of the first."""
+
     query: Query
     hits: tuple[Hit, ...]
     confidence: float
+    fused: tuple[float, ...] = ()
+    cosines: tuple[float, ...] = ()
+    question_vector: Floats | None = None
+    lexical_confidence: float = 0.0
 
 
 def confidence_of(hit: Hit | None) -> float:
@@ -53,6 +82,9 @@ def kind_boosts(message: str, source_cues: Sequence[str]) -> dict[str, float]:
     return boosts
 
 
+SemanticLookup = Callable[[], tuple[Floats, SemanticScores] | None]
+
+
 def retrieve(
     index: ParagraphIndex,
     message: str,
@@ -60,21 +92,96 @@ def retrieve(
     documents: frozenset[int] | None,
     source_cues: Sequence[str],
     focus: dict[tuple[int, str], float] | None = None,
+    semantic: SemanticLookup | None = None,
 ) -> Retrieved:
+    """The paragraphs that answer best. `semantic`, when given, encodes the question (once,
+    and only when called) and scores it against the semantic index."""
     query = index.query(message)
-    if query.is_empty:
-        return Retrieved(query, (), 0.0)
-    hits = index.search(
-        query,
-        k=12,
-        documents=documents,
-        kind_boost=kind_boosts(message, source_cues),
-        focus=focus,
-    )
-    confidence = confidence_of(hits[0] if hits else None)
-    if all(t.surface.isdigit() for t in query.terms):
+    lexical: list[Hit] = []
+    if not query.is_empty:
+        lexical = index.search(
+            query,
+            k=LEXICAL_K,
+            documents=documents,
+            kind_boost=kind_boosts(message, source_cues),
+            focus=focus,
+        )
+    numbers_only = bool(query.terms) and all(t.surface.isdigit() for t in query.terms)
+    confidence = confidence_of(lexical[0] if lexical else None)
+    if numbers_only:
         confidence = min(confidence, NUMBER_ONLY_CONFIDENCE)  # "1" alone is not a topic
-    return Retrieved(query, tuple(hits), confidence)
+    found = semantic() if semantic is not None and not numbers_only else None
+    if found is None:
+        return Retrieved(query, tuple(lexical[:12]), confidence, lexical_confidence=confidence)
+    vector, scores = found
+    return fuse(index, query, lexical, vector, scores, documents, confidence)
+
+
+def cosine_strength(cosine: float) -> float:
+    """A cosine as evidence in [0, 1]."""
+    return min(1.0, max(0.0, (cosine - COSINE_FLOOR) / (COSINE_FULL - COSINE_FLOOR)))
+
+
+def fuse(
+    index: ParagraphIndex,
+    query: Query,
+    lexical: Sequence[Hit],
+    vector: Floats,
+    scores: SemanticScores,
+    documents: frozenset[int] | None,
+    lexical_confidence: float,
+) -> Retrieved:
+    """One ranking from both kinds of evidence: each candidate (the lexical hits and the
+    paragraphs closest in meaning) scores LEXICAL_SHARE of its own lexical confidence plus
+    the rest of its cosine strength; a footnote, which has no vector, takes the cosine of the
+    paragraphs that cite it."""
+    cosines = scores.entry
+    allowed = index.entry_mask(documents)
+    candidates: dict[int, Hit] = {index.entry_id(h.entry): h for h in lexical}
+    lexical_rank = {entry_id: rank for rank, entry_id in enumerate(candidates)}
+    ranked = np.flatnonzero(allowed & (cosines > COSINE_FLOOR))
+    if len(ranked) > SEMANTIC_K:
+        ranked = ranked[np.argpartition(-cosines[ranked], SEMANTIC_K)[:SEMANTIC_K]]
+    for closest in ranked.tolist():
+        candidates.setdefault(closest, Hit(index.entries[closest], 0.0, 0.0))
+    if not candidates:
+        return Retrieved(query, (), 0.0, question_vector=vector)
+    embedded = index.embedded_mask()
+    rows: list[tuple[float, float, int, Hit]] = []
+    for entry_id, hit in candidates.items():
+        own = confidence_of(hit) if hit.score > 0 else 0.0
+        cosine = float(cosines[entry_id])
+        if not embedded[entry_id]:  # a footnote: as close in meaning as what cites it
+            cosine = max((float(cosines[i]) for i in index.citing(hit.entry)), default=0.0)
+        value = LEXICAL_SHARE * own + (1 - LEXICAL_SHARE) * cosine_strength(cosine)
+        rows.append((value, cosine, entry_id, hit))
+    # Ties (lexical confidence saturates at 1) go to the lexical ranking, then to text order.
+    rows.sort(key=lambda r: (-r[0], lexical_rank.get(r[2], len(lexical)), r[2]))
+    hits = tuple(Hit(hit.entry, value, hit.coverage) for value, _, _, hit in rows[:12])
+    fused = tuple(value for value, _, _, _ in rows[:12])
+    cos = tuple(cosine for _, cosine, _, _ in rows[:12])
+    confidence = calibrated(rows, lexical, index)
+    return Retrieved(
+        query,
+        hits,
+        confidence,
+        fused=fused,
+        cosines=cos,
+        question_vector=vector,
+        lexical_confidence=lexical_confidence,
+    )
+
+
+def calibrated(
+    rows: Sequence[tuple[float, float, int, Hit]], lexical: Sequence[Hit], index: ParagraphIndex
+) -> float:
+    """How likely the first paragraph is the answer, from its fused score, how far it stands
+    above the next, and whether both kinds of evidence put it first."""
+    top = rows[0][0]
+    runner = rows[1][0] if len(rows) > 1 else 0.0
+    agree = bool(lexical) and index.entry_id(lexical[0].entry) == rows[0][2]
+    value = top + AGREEMENT_BONUS * agree + MARGIN_WEIGHT * (top - runner)
+    return round(min(1.0, max(0.0, value)), 4)
 
 
 def absent_verbs(index: ParagraphIndex, query: Query, verb_stems: frozenset[str]) -> list[str]:
@@ -98,25 +205,68 @@ def companions(retrieved: Retrieved, kinds: Sequence[str] = ("pp", "op", "ax")) 
     for hit in retrieved.hits[1:]:
         if hit.entry.document != top.entry.document or hit.paragraph.kind not in kinds:
             continue
-        if hit.score >= SECONDARY_RATIO * top.score and hit.coverage >= 0.6:
+        if retrieved.fused:
+            close = hit.score >= COMPANION_FUSED_RATIO * top.score and hit.coverage >= 0.6
+        else:
+            close = hit.score >= SECONDARY_RATIO * top.score and hit.coverage >= 0.6
+        if close:
             found.append(hit)
         if len(found) == 1:
             break
     return found
 
 
-def clause_selection(index: ParagraphIndex, entry: Entry, query: Query) -> Selection:
-    """Quote the clauses of the paragraph that carry the query's terms."""
+def broad_share(index: ParagraphIndex, query: Query, document: int) -> tuple[int, float]:
+    """How many of a document's (non-footnote) paragraphs hold every term of the query, and
+    what share of them that is."""
+    paragraphs = [e for e in index.document_entries(document) if e.paragraph.kind != "fn"]
+    if not paragraphs:
+        return 0, 0.0
+    found = 0
+    for entry in paragraphs:
+        stems = index.paragraph_stems(entry)
+        if all(
+            any(all(s in stems for s in alt.stems) for alt in term.alternatives)
+            for term in query.terms
+        ):
+            found += 1
+    return found, found / len(paragraphs)
+
+
+# A clause's semantic evidence counts as much as this share of the question's words.
+CLAUSE_COSINE_WEIGHT = 0.8
+
+
+def clause_selection(
+    index: ParagraphIndex,
+    entry: Entry,
+    query: Query,
+    cosines: dict[tuple[int, int], float] | None = None,
+    asked: Asked | None = None,
+) -> Selection:
+    """Quote the clauses of the paragraph that carry the query's terms or its meaning, and
+    always the clause that holds the kind of fact asked for (the date, the number)."""
     paragraph = entry.paragraph
     if paragraph.kind == "fn":
         return whole(paragraph)
     clauses = index.clauses(entry)
     weights = [index.term_weight(t) for t in query.terms]
+    total = sum(weights) or 1.0
     scores = []
-    for _, stems in clauses:
+    for span, stems in clauses:
         score = 0.0
         for term, weight in zip(query.terms, weights, strict=True):
             if any(all(s in stems for s in alt.stems) for alt in term.alternatives):
                 score += weight
+        score /= total
+        if cosines:
+            score += CLAUSE_COSINE_WEIGHT * cosine_strength(cosines.get(span, 0.0))
         scores.append(score)
-    return select_clauses(paragraph, scores, [span for span, _ in clauses])
+    spans = [span for span, _ in clauses]
+    required: list[int] = []
+    if asked is not None and asked.kind:
+        facts = fact_spans(asked, paragraph.text)
+        holding = [i for i, (a, b) in enumerate(spans) if any(a <= f < b for f, _ in facts)]
+        if holding:
+            required.append(max(holding, key=lambda i: (scores[i], -i)))
+    return select_clauses(paragraph, scores, spans, required=required)

@@ -1,0 +1,135 @@
+"""What kind of fact a question asks for (a person, a date, a deadline, a place, a number, an
+article), and whether a passage holds one: a quote answers "when" only if it gives a time.
+
+The checks read the shape of the text (a year, "by 2030", "in Vienna", "40 million", "article
+12"), never particular questions or answers.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.core.text import fold
+
+MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
+NUMBER_WORDS = (
+    "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|"
+    "forty|fifty|hundred|thousand|million|billion|half|third|quarter|dozen"
+)
+_YEAR = r"\b(?:19|20)\d\d\b"
+_DATE = rf"\b\d{{1,2}} (?:{MONTHS})\b|\b(?:{MONTHS}) \d{{4}}\b|{_YEAR}"
+_SESSION = r"\b(?:\w+-)?\w+ (?:session|anniversary)\b|\bannually\b|\beach year\b|\bevery year\b"
+_DEADLINE = (
+    rf"\b(?:by|until|before|no later than|not later than|from \d{{4}} to) (?:the end of )?"
+    rf"(?:{_DATE}|(?:its |the )?\w+(?:-\w+)? session)|\bas soon as possible\b|\bwithout delay\b"
+)
+_PLACE = r"\b(?:in|at|from) (?!the\b|its\b|their\b|a\b|an\b)[A-Z][a-z]+"
+# A count or amount: not a reference number ("article 11", "resolution 72/4", "No. 53").
+_NOT_A_COUNT = "".join(
+    rf"(?<!{word} )"
+    for word in ("article", "articles", "paragraph", "paragraphs", "resolution", "chapter", "No.")
+)
+_QUANTITY = (
+    rf"{_NOT_A_COUNT}(?<![/\d])\b\d[\d,.]*\b(?![/\d])(?! (?:{MONTHS}))"
+    rf"|\b(?:{NUMBER_WORDS})\b|\bper cent\b|%"
+)
+_ARTICLE = r"\barticles? [IVXLC\d]+"
+_NAMED_PERSON = r"\b(?:Mr|Ms|Mrs|Dr|Sir|Madam|H\.E)\.? [A-Z][a-z]+"
+_ACTOR = r"\b(?:[A-Z][a-z]+(?:[- ](?:of |on |for |the )*[A-Z][a-z]+)*)"
+
+# "when"/"where" ask for a time or place when a question starts there ("when was it
+# adopted?"), not when they open a clause ("when the UN helps a country, who decides?").
+_AUXILIARY = (
+    r"(?:is|was|are|were|did|does|do|will|would|should|must|can|could|has|have|had|shall)\b"
+)
+
+_ASKS: tuple[tuple[str, str], ...] = (
+    ("deadline", r"\bby when\b|\buntil when\b|\bdeadline\b|\bhow (?:soon|quickly|fast)\b"),
+    ("article", r"\b(?:which|what) articles?\b"),
+    ("person", r"\bwho (?:is|was|are|were) (?:the )?(?:current |present |first |new )"),
+    (
+        "person",
+        r"\bwho (?:is|was) (?:the )?(?:head|chair\w*|president|director\w*|leader|prosecutor|"
+        r"secretary[- ]general|judge|registrar|high commissioner|minister|ambassador|author)"
+        r"(?: of(?: the)? [\w' .-]+?)?(?: when [^?]+)?\s*\??$",
+    ),
+    ("person", r"\bwho (?:was|were) the first\b|\bfirst (?:person|man|woman) to\b"),
+    ("person", r"\bwho (?:heads|chairs|leads|runs)\b|\bname of the (?:current )?\w+\b"),
+    ("quantity", r"\bhow (?:many|much)\b|\bwhat (?:is|was|'s) the (?:population|number|cost)\b"),
+    ("date", rf"\bwhen {_AUXILIARY}|\b(?:what|which) (?:year|date|day)\b|\bhow long ago\b"),
+    ("place", rf"\bwhere {_AUXILIARY}|\bin which (?:city|country|place)\b|\bwhich city\b"),
+    ("actor", r"\bwho\b|\bwhose\b|\bwhich (?:body|organ|organization|country|countries)\b"),
+)
+
+_HOLDS: dict[str, str] = {
+    "deadline": _DEADLINE,
+    "article": _ARTICLE,
+    "person": _NAMED_PERSON,
+    "quantity": _QUANTITY,
+    "date": rf"{_DATE}|{_SESSION}",
+    "place": _PLACE,
+    "actor": _ACTOR,
+}
+
+NOUNS: dict[str, str] = {
+    "deadline": "a deadline",
+    "article": "which article",
+    "person": "who that is",
+    "quantity": "that number",
+    "date": "that date",
+    "place": "that place",
+    "actor": "who",
+}
+
+_CITED_ARTICLE = re.compile(r"\barticle (\d+|[ivxlc]+)\b")
+
+
+@dataclass(frozen=True, slots=True)
+class Asked:
+    """The kind of fact asked for ("" when the question asks about a topic) and, when the
+    question names "article N", that article."""
+
+    kind: str = ""
+    article: str = ""
+
+    @property
+    def any(self) -> bool:
+        return bool(self.kind or self.article)
+
+    @property
+    def noun(self) -> str:
+        if self.article:
+            return f"what article {self.article} says"
+        return NOUNS.get(self.kind, "that")
+
+
+def asked_in(question: str) -> Asked:
+    folded = fold(question)
+    kind = next((k for k, pattern in _ASKS if re.search(pattern, folded)), "")
+    article = _CITED_ARTICLE.search(folded)
+    return Asked(kind, article.group(1) if article else "")
+
+
+def holds(asked: Asked, text: str) -> bool:
+    """Whether a passage holds the kind of fact asked for."""
+    if asked.article and not re.search(
+        rf"\barticles? (?:[\w, ]+ and )?{re.escape(asked.article)}\b", text, re.IGNORECASE
+    ):
+        return False
+    if not asked.kind:
+        return True
+    pattern = _HOLDS[asked.kind]
+    flags = 0 if asked.kind in {"place", "actor", "person", "article"} else re.IGNORECASE
+    if asked.kind == "article":
+        flags = re.IGNORECASE
+    return re.search(pattern, text, flags) is not None
+
+
+def fact_spans(asked: Asked, text: str) -> list[tuple[int, int]]:
+    """Where facts of the asked kind stand in a text (to keep them inside a quote)."""
+    if not asked.kind:
+        return []
+    pattern = _HOLDS[asked.kind]
+    flags = 0 if asked.kind in {"place", "actor", "person"} else re.IGNORECASE
+    return [m.span() for m in re.finditer(pattern, text, flags)]
