@@ -52,14 +52,15 @@ def load_engine(
     key = (
         snapshots.fingerprint(knowledge_dir, intents_dir, thesaurus, mode=mode) if snapshot else ""
     )
-    engine = snapshots.read(knowledge_dir, key) if key else None
+    tag = "semantic-" if encoder is not None else "lexical-"
+    engine = snapshots.read(knowledge_dir, key, tag) if key else None
     if engine is None:
         loaded = load_all(knowledge_dir, intents_dir)
         if loaded.problems:
             raise LoadError(loaded.problems)
         engine = build_engine(loaded, encoder)
         if key:
-            snapshots.write(knowledge_dir, key, engine)
+            snapshots.write(knowledge_dir, key, engine, tag)
     else:
         engine.use_encoder(encoder)
     engine.set_cache_size(cache_size)

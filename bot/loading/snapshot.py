@@ -40,8 +40,8 @@ def _digest(path: Path) -> str:
         return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
-def read(knowledge_dir: Path, key: str) -> AnswerEngine | None:
-    path = knowledge_dir / CACHE_DIR / f"{PREFIX}{key}.pickle"
+def read(knowledge_dir: Path, key: str, tag: str = "") -> AnswerEngine | None:
+    path = knowledge_dir / CACHE_DIR / f"{PREFIX}{tag}{key}.pickle"
     try:
         with path.open("rb") as handle:
             engine = pickle.load(handle)
@@ -50,18 +50,21 @@ def read(knowledge_dir: Path, key: str) -> AnswerEngine | None:
     return engine if isinstance(engine, AnswerEngine) else None
 
 
-def write(knowledge_dir: Path, key: str, engine: AnswerEngine) -> bool:
-    """Save atomically; a folder we cannot write to just means no snapshot."""
+def write(knowledge_dir: Path, key: str, engine: AnswerEngine, tag: str = "") -> bool:
+    """Save atomically; a folder we cannot write to just means no snapshot. Older snapshots
+    with the same `tag` (one per mode: lexical, semantic) are removed."""
     folder = knowledge_dir / CACHE_DIR
     try:
         folder.mkdir(exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=folder, delete=False, suffix=".tmp") as handle:
             pickle.dump(engine, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(handle.name, folder / f"{PREFIX}{key}.pickle")
+        os.replace(handle.name, folder / f"{PREFIX}{tag}{key}.pickle")
     except OSError:
         return False
     for stale in folder.glob(f"{PREFIX}*.pickle"):
-        if stale.name != f"{PREFIX}{key}.pickle":
+        legacy = stale.stem.count("-") == 1  # an untagged snapshot of an older format
+        same_mode = stale.name.startswith(f"{PREFIX}{tag}") and (tag or legacy)
+        if stale.name != f"{PREFIX}{tag}{key}.pickle" and (same_mode or legacy):
             stale.unlink(missing_ok=True)
     return True
 
