@@ -1,0 +1,236 @@
+"""Semantic matching (issue 13): the shipped model, its checksums, clause vectors in the saved
+engine, fusion with lexical evidence, broad topics, answer-type refusals, graded replies and
+the off switch. The real model runs here (installed with resbot's dependencies); the questions
+are our own, none from an eval set."""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+
+import numpy as np
+import pytest
+
+from bot.core.answers.asked import asked_in, holds
+from bot.core.engine import AnswerEngine
+from bot.core.models import ConversationState
+from bot.core.semantic import Encoder, SemanticIndex
+from bot.core.verify import quote_problems
+from bot.loading.engine import load_engine
+from bot.semantic_model import MODEL, OnnxEncoder, SemanticUnavailable, semantic_enabled
+from bot.semantic_model.encoder import sha256_of
+
+from .conftest import ROOT
+
+
+@pytest.fixture(scope="module")
+def encoder() -> OnnxEncoder:
+    return OnnxEncoder()
+
+
+@pytest.fixture(scope="module")
+def semantic_engine(tmp_path_factory: pytest.TempPathFactory) -> AnswerEngine:
+    folder = tmp_path_factory.mktemp("knowledge-semantic")
+    shutil.copy(ROOT / "knowledge" / "A_RES_71_194.txt", folder)
+    shutil.copy(ROOT / "knowledge" / "thesaurus.yaml", folder)
+    return load_engine(folder, ROOT / "intents", semantic=True)
+
+
+@pytest.fixture(scope="module")
+def lexical_engine(semantic_engine: AnswerEngine) -> AnswerEngine:
+    return AnswerEngine(semantic_engine.documents, semantic_engine.intents, semantic_engine.lexicon)
+
+
+def ask(engine: AnswerEngine, question: str):
+    answer = engine.reply(question, ConversationState()).answer
+    assert not list(quote_problems(answer, engine.documents))
+    return answer
+
+
+# -- the model ------------------------------------------------------------------------------
+def test_shipped_files_match_their_pinned_checksums():
+    assert sha256_of(MODEL.model_path()) == MODEL.model_sha256
+    assert sha256_of(MODEL.tokenizer_path()) == MODEL.tokenizer_sha256
+
+
+def test_encoder_gives_unit_vectors_that_see_meaning(encoder):
+    assert isinstance(encoder, Encoder)
+    vectors = encoder.encode(["a shortage of food", "people going hungry", "orbital debris"])
+    assert vectors.shape == (3, MODEL.dimension) and vectors.dtype == np.float32
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
+    assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2] + 0.2
+
+
+def test_an_altered_model_file_is_refused(tmp_path, caplog):
+    fake = tmp_path / "model.onnx"
+    fake.write_bytes(b"not the model")
+    spec = dataclasses.replace(MODEL, package="tests_fake_model_package")
+    with pytest.raises(SemanticUnavailable, match="not installed"):
+        OnnxEncoder(spec).load()
+    altered = dataclasses.replace(MODEL, model_sha256="0" * 64)
+    with pytest.raises(SemanticUnavailable, match="sha256"):
+        OnnxEncoder(altered).load()
+    assert "semantic matching off" in caplog.text
+
+
+def test_an_encoder_that_cannot_run_leaves_the_engine_lexical(semantic_engine):
+    broken = OnnxEncoder(dataclasses.replace(MODEL, model_sha256="0" * 64))
+    engine = AnswerEngine(
+        semantic_engine.documents,
+        semantic_engine.intents,
+        semantic_engine.lexicon,
+        semantic=semantic_engine.semantic,
+        encoder=broken,
+    )
+    assert engine.semantic_on
+    answer = ask(engine, "What does the resolution say about the universal periodic review?")
+    assert answer.citations[0].paragraph == "op8"
+    assert not engine.semantic_on
+
+
+def test_switch_reads_the_environment():
+    assert semantic_enabled({})
+    assert not semantic_enabled({"RESBOT_SEMANTIC": "off"})
+    assert not semantic_enabled({"RESBOT_SEMANTIC": "0"})
+
+
+# -- vectors in the saved engine ---------------------------------------------------------------
+def test_clause_vectors_are_built_once_and_saved_with_the_engine(tmp_path):
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(ROOT / "knowledge", knowledge, ignore=shutil.ignore_patterns(".cache"))
+    built = load_engine(knowledge, ROOT / "intents", semantic=True)
+    index = built.semantic
+    assert isinstance(index, SemanticIndex) and index.model_id == MODEL.model_id
+    assert index.paragraph_vectors.shape == (len(built.index.entries), MODEL.dimension)
+    long = [e for e in built.index.entries if len(built.index.clauses(e)) > 1]
+    assert long and len(index.clause_vectors) >= 2 * len(long)
+    assert set(index.arrays()) == {
+        "paragraph_vectors",
+        "clause_vectors",
+        "clause_entry",
+        "clause_spans",
+    }
+    assert all(isinstance(a, np.ndarray) for a in index.arrays().values())
+    saved = list((knowledge / ".cache").glob("engine-semantic-*.pickle"))
+    assert len(saved) == 1
+    again = load_engine(knowledge, ROOT / "intents", semantic=True)
+    assert again is not built and again.semantic is not None
+    assert np.array_equal(again.semantic.clause_vectors, index.clause_vectors)
+    assert again.semantic_on and not again.encoder.loaded  # the model loads on first need
+    off = load_engine(knowledge, ROOT / "intents", semantic=False)
+    assert off.semantic is None and not off.semantic_on
+    assert len(list((knowledge / ".cache").glob("engine-*.pickle"))) == 2
+
+
+def test_a_question_is_encoded_once(semantic_engine):
+    calls = []
+    real = semantic_engine.encoder
+
+    class Counting:
+        model_id = real.model_id
+
+        def encode(self, texts):
+            calls.append(list(texts))
+            return real.encode(texts)
+
+    engine = AnswerEngine(
+        semantic_engine.documents,
+        semantic_engine.intents,
+        semantic_engine.lexicon,
+        semantic=semantic_engine.semantic,
+        encoder=Counting(),
+    )
+    ask(engine, "does it speak of floods and storms?")
+    ask(engine, "does it speak of floods and storms?")
+    assert calls == [["does it speak of floods and storms?"]]
+
+
+# -- fusion ------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("question", "paragraph", "words"),
+    [
+        ("are hungry people and failed harvests a concern?", "op12", "food crises"),
+        ("floods, hurricanes and droughts", "op12", "natural disasters"),
+        ("is helping each other just a matter of doing favours in return?", "pp7", "reciprocity"),
+    ],
+)
+def test_lay_wording_finds_the_clause_lexical_matching_misses(
+    semantic_engine, lexical_engine, question, paragraph, words
+):
+    answer = ask(semantic_engine, question)
+    assert not answer.fallback
+    assert answer.citations[0].paragraph == paragraph
+    assert words in answer.quotes[0].text
+    before = ask(lexical_engine, question)
+    assert before.fallback or before.citations[0].paragraph != paragraph
+
+
+@pytest.mark.parametrize(
+    ("question", "paragraph"),
+    [
+        ("univresal periodic reveiw", "op8"),
+        ("What does the resolution say about technical assistance?", "op10"),
+        ("doctrines of exclusion", "op4"),
+    ],
+)
+def test_keyword_and_typo_questions_stay_lexically_right(semantic_engine, question, paragraph):
+    answer = ask(semantic_engine, question)
+    assert answer.citations[0].paragraph == paragraph
+    assert answer.confidence >= 0.8
+
+
+# -- broad topics ------------------------------------------------------------------------------
+@pytest.mark.parametrize("question", ["human rights", "international cooperation"])
+def test_broad_topics_are_answered_not_refused(semantic_engine, lexical_engine, question):
+    for engine in (semantic_engine, lexical_engine):
+        answer = ask(engine, question)
+        assert not answer.fallback and answer.citations
+        assert "runs through A/RES/71/194" in answer.text
+
+
+# -- answer types --------------------------------------------------------------------------------
+def test_kinds_of_fact_asked_for():
+    assert asked_in("By when must the report be ready?").kind == "deadline"
+    assert asked_in("how many delegates came?").kind == "quantity"
+    assert asked_in("When was it signed?").kind == "date"
+    assert asked_in("When a country asks for help, who sets the priorities?").kind == "actor"
+    assert asked_in("Who is the current chair of the committee?").kind == "person"
+    assert asked_in("What does article 9 of the treaty say?").article == "9"
+    assert holds(asked_in("how many?"), "some 40 million people")
+    assert not holds(asked_in("how many?"), "recalling resolution 72/4 and article 11")
+    assert holds(asked_in("by when?"), "to end the epidemic by 2030")
+    assert not holds(asked_in("by when?"), "held in Moscow on 16 November 2017")
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Who is the current High Commissioner for Human Rights?",
+        "How many people live in the countries that adopted it?",
+        "What does article 7 of the Charter say?",
+    ],
+)
+def test_a_fact_the_text_does_not_give_is_refused_with_the_related_paragraph(
+    semantic_engine, question
+):
+    answer = ask(semantic_engine, question)
+    assert answer.fallback and not answer.citations
+    assert "does not give" in answer.text
+    assert answer.suggestions[0].startswith("What does ")
+
+
+def test_the_quote_keeps_the_fact_asked_for(semantic_engine):
+    answer = ask(semantic_engine, "When did the Durban Review Conference take place?")
+    assert answer.citations[0].paragraph == "pp4"
+    assert "20 to 24 April 2009" in answer.quotes[0].text
+
+
+# -- graded replies ----------------------------------------------------------------------------
+def test_replies_are_graded_by_confidence(semantic_engine):
+    sure = ask(semantic_engine, "What does the resolution say about the universal periodic review?")
+    assert sure.confidence >= 0.8 and not sure.text.startswith("The closest passage")
+    middle = ask(semantic_engine, "intolerance towards foreigners")
+    assert 0.4 <= middle.confidence < 0.8
+    assert middle.text.startswith("The closest passage is") and middle.citations
+    low = ask(semantic_engine, "What is the best recipe for apple pie?")
+    assert low.fallback and not low.citations and low.suggestions
