@@ -109,6 +109,7 @@ class OnnxEncoder:
         self._session: Any = None
         self._tokenizer: Any = None
         self._inputs: tuple[str, ...] = ()
+        self._output = ""
         self._lock = threading.Lock()
 
     @property
@@ -158,6 +159,8 @@ class OnnxEncoder:
                 str(model), options, providers=["CPUExecutionProvider"]
             )
             self._inputs = tuple(i.name for i in session.get_inputs())
+            # The token vectors (batch, tokens, dimension): some exports put other outputs first.
+            self._output = next(o.name for o in session.get_outputs() if len(o.shape) == 3)
             self._tokenizer = tokenizer
             self._session = session
             log.info("semantic model %s loaded from %s", self.spec.model_id, model)
@@ -173,7 +176,7 @@ class OnnxEncoder:
         feeds = {"input_ids": ids, "attention_mask": mask}
         if "token_type_ids" in self._inputs:
             feeds["token_type_ids"] = np.zeros_like(ids)
-        hidden = self._session.run(None, feeds)[0]
+        hidden = self._session.run([self._output], feeds)[0]
         weights = mask[..., None].astype(np.float32)
         pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)

@@ -83,8 +83,9 @@ def test_an_encoder_that_cannot_run_leaves_the_engine_lexical(semantic_engine):
         encoder=broken,
     )
     assert engine.semantic_on
-    answer = ask(engine, "What does the resolution say about the universal periodic review?")
-    assert answer.citations[0].paragraph == "op8"
+    question = "are hungry people and failed harvests a concern?"  # lexically not decisive
+    lexical = AnswerEngine(engine.documents, engine.intents, engine.lexicon)
+    assert ask(engine, question) == ask(lexical, question)
     assert not engine.semantic_on
 
 
@@ -122,7 +123,9 @@ def test_clause_vectors_are_built_once_and_saved_with_the_engine(tmp_path):
     assert len(list((knowledge / ".cache").glob("engine-*.pickle"))) == 2
 
 
-def test_a_question_is_encoded_once(semantic_engine):
+def test_a_question_is_encoded_once_and_only_when_lexical_evidence_is_not_decisive(
+    semantic_engine,
+):
     calls = []
     real = semantic_engine.encoder
 
@@ -143,6 +146,10 @@ def test_a_question_is_encoded_once(semantic_engine):
     ask(engine, "does it speak of floods and storms?")
     ask(engine, "does it speak of floods and storms?")
     assert calls == [["does it speak of floods and storms?"]]
+    # Decisive lexical evidence (every word found, a strong match) runs no model at all.
+    decisive = ask(engine, "What does the resolution say about the universal periodic review?")
+    assert decisive.confidence >= 0.8 and decisive.citations[0].paragraph == "op8"
+    assert len(calls) == 1
 
 
 # -- fusion ------------------------------------------------------------------------------------

@@ -25,6 +25,10 @@ FALLBACK_THRESHOLD = 0.3
 SEMANTIC_FALLBACK_THRESHOLD = 0.4
 # At or above: the quote is given as the answer; between the two: as the closest passage.
 HIGH_CONFIDENCE = 0.8
+# Lexical evidence this strong is decisive: the question is not encoded (no model run, no
+# fusion), so exact words, typos and thesaurus phrases answer as they do lexically, in the
+# time they take lexically. Below it, the meaning of the question is weighed too.
+DECISIVE = HIGH_CONFIDENCE
 SECONDARY_RATIO = 0.7
 COMPANION_FUSED_RATIO = 0.9
 NUMBER_ONLY_CONFIDENCE = 0.2
@@ -97,7 +101,8 @@ def retrieve(
     semantic: SemanticLookup | None = None,
 ) -> Retrieved:
     """The paragraphs that answer best. `semantic`, when given, encodes the question (once,
-    and only when called) and scores it against the semantic index."""
+    and only when called: not when the lexical evidence is decisive) and scores it against
+    the semantic index."""
     query = index.query(message)
     lexical: list[Hit] = []
     if not query.is_empty:
@@ -112,7 +117,8 @@ def retrieve(
     confidence = confidence_of(lexical[0] if lexical else None)
     if numbers_only:
         confidence = min(confidence, NUMBER_ONLY_CONFIDENCE)  # "1" alone is not a topic
-    found = semantic() if semantic is not None and not numbers_only else None
+    decisive = confidence >= DECISIVE
+    found = semantic() if semantic is not None and not (numbers_only or decisive) else None
     if found is None:
         return Retrieved(query, tuple(lexical[:12]), confidence, lexical_confidence=confidence)
     vector, scores = found
