@@ -48,11 +48,7 @@ def load_engine(
     if thesaurus.parent != knowledge_dir:
         log.info("%s has no thesaurus.yaml: using the one shipped with resbot", knowledge_dir)
     encoder = semantic_encoder(semantic_enabled() if semantic is None else semantic)
-    mode = encoder.spec.fingerprint if encoder is not None else "lexical"
-    key = (
-        snapshots.fingerprint(knowledge_dir, intents_dir, thesaurus, mode=mode) if snapshot else ""
-    )
-    tag = "semantic-" if encoder is not None else "lexical-"
+    key, tag = saved_engine_key(knowledge_dir, intents_dir, encoder) if snapshot else ("", "")
     engine = snapshots.read(knowledge_dir, key, tag) if key else None
     if engine is None:
         loaded = load_all(knowledge_dir, intents_dir)
@@ -65,6 +61,19 @@ def load_engine(
         engine.use_encoder(encoder)
     engine.set_cache_size(cache_size)
     return engine
+
+
+def saved_engine_key(
+    knowledge_dir: Path, intents_dir: Path, encoder: OnnxEncoder | None
+) -> tuple[str, str]:
+    """The key and tag of the engine saved for these folders in this mode (the model whose
+    vectors it carries, or lexical)."""
+    from bot.loading import snapshot as snapshots
+
+    mode = encoder.spec.fingerprint if encoder is not None else "lexical"
+    thesaurus = thesaurus_path(knowledge_dir)
+    key = snapshots.fingerprint(knowledge_dir, intents_dir, thesaurus, mode=mode)
+    return key, "semantic-" if encoder is not None else "lexical-"
 
 
 def semantic_encoder(enabled: bool) -> OnnxEncoder | None:
