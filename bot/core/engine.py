@@ -20,7 +20,6 @@ from bot.core.answers.compose import (
 from bot.core.answers.topics import (
     FALLBACK_THRESHOLD,
     HIGH_CONFIDENCE,
-    SEMANTIC_FALLBACK_THRESHOLD,
     Retrieved,
     absent_verbs,
     broad_share,
@@ -58,6 +57,10 @@ BROAD_CONFIDENCE = 0.6
 # Paragraphs looked at for one that holds the kind of fact asked (a date, a number): those
 # whose fused score is at least this share of the first one's.
 FACT_SEARCH_RATIO = 0.5
+# A passage quoted for the kind of fact asked for needs at least this confidence, and so does
+# one found by meaning alone (none of the question's words in it).
+FACT_THRESHOLD = 0.4
+MEANING_ONLY_THRESHOLD = 0.4
 
 
 Handler = Callable[["AnswerEngine", Ask, IntentMatch], Composed]
@@ -378,7 +381,9 @@ class AnswerEngine:
         broad = self._broad(retrieved)
         if broad:
             confidence = max(confidence, BROAD_CONFIDENCE)
-        threshold = SEMANTIC_FALLBACK_THRESHOLD if retrieved.fused else FALLBACK_THRESHOLD
+        threshold = FALLBACK_THRESHOLD
+        if retrieved.fused and retrieved.hits and not retrieved.hits[0].coverage:
+            threshold = MEANING_ONLY_THRESHOLD  # not one of the question's words is in it
         if not retrieved.hits or confidence < threshold:
             return self._not_found(retrieved, state, scope, confidence)
         ambiguous = dialogue.ambiguous_documents(retrieved.hits, scope, state, self.documents)
@@ -393,8 +398,11 @@ class AnswerEngine:
         top = retrieved.hits[position]
         if position:  # a lower paragraph holds the fact asked for: trust it as much as its score
             confidence *= top.score / max(retrieved.hits[0].score, 1e-9)
-            if confidence < threshold:
-                return self._fact_not_given(retrieved, asked, state, scope)
+        if asked.any and confidence < FACT_THRESHOLD:
+            # A weak match that happens to hold a number or a date is a wrong fact more often
+            # than a helpful passage: a fact is quoted only from a passage at least in the
+            # middle band.
+            return self._fact_not_given(retrieved, asked, state, scope)
         document = self.documents[top.entry.document]
         cosines = self._clause_cosines(retrieved, top)
         selections = [clause_selection(self.index, top.entry, retrieved.query, cosines, asked)]

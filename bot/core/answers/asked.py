@@ -57,7 +57,10 @@ _ASKS: tuple[tuple[str, str], ...] = (
     ("person", r"\bwho (?:was|were) the first\b|\bfirst (?:person|man|woman) to\b"),
     ("person", r"\bwho (?:heads|chairs|leads|runs)\b|\bname of the (?:current )?\w+\b"),
     ("quantity", r"\bhow (?:many|much)\b|\bwhat (?:is|was|'s) the (?:population|number|cost)\b"),
-    ("date", rf"\bwhen {_AUXILIARY}|\b(?:what|which) (?:year|date|day)\b|\bhow long ago\b"),
+    # A past event's time ("when did they first impose it?") is a calendar date; "its next
+    # session" or "each year" answers only when something is to happen.
+    ("past_date", r"\bwhen (?:did|was|were|had)\b|\bhow long ago\b|\bin (?:what|which) year\b"),
+    ("date", rf"\bwhen {_AUXILIARY}|\b(?:what|which) (?:year|date|day)\b"),
     ("place", rf"\bwhere {_AUXILIARY}|\bin which (?:city|country|place)\b|\bwhich city\b"),
     ("actor", r"\bwho\b|\bwhose\b|\bwhich (?:body|organ|organization|country|countries)\b"),
 )
@@ -68,6 +71,7 @@ _HOLDS: dict[str, str] = {
     "person": _NAMED_PERSON,
     "quantity": _QUANTITY,
     "date": rf"{_DATE}|{_SESSION}",
+    "past_date": _DATE,
     "place": _PLACE,
     "actor": _ACTOR,
 }
@@ -78,17 +82,27 @@ NOUNS: dict[str, str] = {
     "person": "who that is",
     "quantity": "that number",
     "date": "that date",
+    "past_date": "that date",
     "place": "that place",
     "actor": "who",
 }
 
 _CITED_ARTICLE = re.compile(r"\barticle (\d+|[ivxlc]+)\b")
+# "What does article IV of the Outer Space Treaty prohibit?" asks for the article's own words: a
+# resolution that cites the article ("in particular Article 1, paragraph 3") does not give them;
+# only a passage that is the article (an annexed text's "Article 4 ...") does.
+_ARTICLE_CONTENT = re.compile(
+    r"\bwhat (?:exactly |precisely |actually )?(?:does|do|did) (?:[\w'-]+ ){0,4}?"
+    r"articles? (\d+|[ivxlc]+)\b[^?]*?\b(?:say|says|state|states|provide|provides|prohibit|"
+    r"prohibits|forbid|forbids|require|requires|mean|means|contain|contains|cover|covers)\b"
+)
 
 
 @dataclass(frozen=True, slots=True)
 class Asked:
-    """The kind of fact asked for ("" when the question asks about a topic) and, when the
-    question names "article N", that article."""
+    """The kind of fact asked for ("" when the question asks about a topic; "article_text" when
+    it asks what an article itself says) and, when the question names "article N", that
+    article."""
 
     kind: str = ""
     article: str = ""
@@ -106,6 +120,9 @@ class Asked:
 
 def asked_in(question: str) -> Asked:
     folded = fold(question)
+    content = _ARTICLE_CONTENT.search(folded)
+    if content:
+        return Asked("article_text", content.group(1))
     kind = next((k for k, pattern in _ASKS if re.search(pattern, folded)), "")
     article = _CITED_ARTICLE.search(folded)
     return Asked(kind, article.group(1) if article else "")
@@ -119,6 +136,9 @@ def holds(asked: Asked, text: str) -> bool:
         return False
     if not asked.kind:
         return True
+    if asked.kind == "article_text":
+        heading = rf"\s*articles? {re.escape(asked.article)}\b"
+        return re.match(heading, text, re.IGNORECASE) is not None
     pattern = _HOLDS[asked.kind]
     flags = 0 if asked.kind in {"place", "actor", "person", "article"} else re.IGNORECASE
     if asked.kind == "article":
@@ -128,8 +148,8 @@ def holds(asked: Asked, text: str) -> bool:
 
 def fact_spans(asked: Asked, text: str) -> list[tuple[int, int]]:
     """Where facts of the asked kind stand in a text (to keep them inside a quote)."""
-    if not asked.kind:
-        return []
+    if not asked.kind or asked.kind == "article_text":
+        return []  # an article's text is the whole passage
     pattern = _HOLDS[asked.kind]
     flags = 0 if asked.kind in {"place", "actor", "person"} else re.IGNORECASE
     return [m.span() for m in re.finditer(pattern, text, flags)]
