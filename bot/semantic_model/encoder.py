@@ -19,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bot.core.semantic import EncoderUnavailable
+from bot.semantic_model.wordpiece import WordPiece
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +108,7 @@ class OnnxEncoder:
         self.spec = spec
         self.threads = threads
         self._session: Any = None
-        self._tokenizer: Any = None
+        self._tokenizer: WordPiece | None = None
         self._inputs: tuple[str, ...] = ()
         self._output = ""
         self._lock = threading.Lock()
@@ -145,12 +146,9 @@ class OnnxEncoder:
             )
             try:
                 import onnxruntime
-                from tokenizers import Tokenizer
             except ImportError as error:
-                raise SemanticUnavailable(f"onnxruntime or tokenizers missing: {error}") from error
-            tokenizer = Tokenizer.from_file(str(vocabulary))
-            tokenizer.enable_truncation(self.spec.max_tokens)
-            tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # to the longest in a batch
+                raise SemanticUnavailable(f"onnxruntime missing: {error}") from error
+            tokenizer = WordPiece.from_file(vocabulary, self.spec.max_tokens)
             options = onnxruntime.SessionOptions()
             options.intra_op_num_threads = self.threads
             options.inter_op_num_threads = 1
@@ -168,11 +166,10 @@ class OnnxEncoder:
     def encode(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
         if not texts:
             return np.zeros((0, self.spec.dimension), dtype=np.float32)
-        if self._session is None:
+        if self._session is None or self._tokenizer is None:
             self.load()
-        encodings = self._tokenizer.encode_batch(list(texts))
-        ids = np.asarray([e.ids for e in encodings], dtype=np.int64)
-        mask = np.asarray([e.attention_mask for e in encodings], dtype=np.int64)
+        assert self._tokenizer is not None
+        ids, mask = self._tokenizer.batch(texts)  # padded to the longest in the batch
         feeds = {"input_ids": ids, "attention_mask": mask}
         if "token_type_ids" in self._inputs:
             feeds["token_type_ids"] = np.zeros_like(ids)
