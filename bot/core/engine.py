@@ -45,6 +45,7 @@ from bot.core.semantic import (
     SemanticScores,
 )
 from bot.core.suggestions import another_document, conversation_suggestions
+from bot.core.text import fold
 
 MAX_MESSAGE_CHARS = 2000
 STAY_THRESHOLD = 0.5
@@ -312,8 +313,31 @@ class AnswerEngine:
     def _retrieve(self, ask: Ask, match: IntentMatch) -> Composed:
         return self.answer_topic(ask, match.intent.name)
 
+    def _metadata(self, ask: Ask, match: IntentMatch) -> Composed:
+        """The resolution's own header facts, unless the question names another instrument
+        that the text itself speaks of ("when was the Vienna Declaration adopted?"): then the
+        paragraph that cites it answers, with the date or body it gives."""
+        if self._cited_instrument(ask):
+            return self.answer_topic(ask, "topic")
+        return self._header_fact(ask, match)
+
+    def _cited_instrument(self, ask: Ask) -> str:
+        """An instrument the question names by its proper name ("the Millennium Declaration",
+        "the Helms-Burton law") whose name words all stand in one paragraph of the resolutions
+        in scope."""
+        document = self.current(ask.state, ask.scope)
+        scope = [self.doc_index(document.symbol)] if document else range(len(self.documents))
+        for name in instrument_names(ask.text):
+            words = [fold(w) for w in re.findall(r"[\w'-]+", name)]
+            for index in scope:
+                for entry in self.index.document_entries(index):
+                    text = fold(entry.paragraph.text)
+                    if all(re.search(rf"\b{re.escape(w)}\b", text) for w in words):
+                        return name
+        return ""
+
     @needs_document
-    def _metadata(self, ask: Ask, match: IntentMatch, document: Document) -> Composed:
+    def _header_fact(self, ask: Ask, match: IntentMatch, document: Document) -> Composed:
         template = random_choice(match.intent.responses, ask.text)
         suggestions = self.document_suggestions(document)
         return Composed(facts.metadata_answer(match.intent.name, document, template, suggestions))
@@ -695,6 +719,27 @@ HANDLERS: dict[Action, Handler] = {
     "lookup": AnswerEngine._lookup,
     "list": AnswerEngine._list,
 }
+
+
+# "the Vienna Declaration", "the Rome Statute", "the Helms-Burton law": capitalised words before
+# the kind of instrument (the capitalised words are its proper name).
+INSTRUMENT_KINDS = (
+    "declaration|programme|program|convention|statute|treaty|agenda|act|law|charter|agreement|"
+    "protocol|covenant|strategy|plan|platform|consensus|principles|conference|summit"
+)
+_INSTRUMENT = re.compile(rf"\b((?:[A-Z][\w'-]*[ -])*[A-Z][\w'-]*)[ -](?i:{INSTRUMENT_KINDS})\b")
+_NOT_A_NAME = frozenset({"the", "un", "united", "nations", "general", "assembly", "this", "that"})
+
+
+def instrument_names(text: str) -> list[str]:
+    """The proper names of the instruments a question names (without the kind word)."""
+    found = []
+    for match in _INSTRUMENT.finditer(text):
+        words = [w for w in match.group(1).split() if w[:1].isupper()]
+        words = [w for w in words if w.casefold() not in _NOT_A_NAME]
+        if words:
+            found.append(" ".join(words))
+    return found
 
 
 def random_choice(options: Sequence[str], seed_text: str) -> str:

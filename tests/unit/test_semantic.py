@@ -278,6 +278,15 @@ def test_a_fact_the_text_does_not_give_is_refused_with_the_related_paragraph(
     assert answer.suggestions[0].startswith("What does ")
 
 
+@pytest.mark.parametrize("engine_name", ["semantic_engine", "lexical_engine"])
+def test_an_instrument_the_text_cites_is_not_the_resolution_itself(engine_name, request):
+    engine = request.getfixturevalue(engine_name)
+    answer = ask(engine, "Which day was the Vienna Declaration adopted?")
+    assert answer.citations[0].paragraph == "pp1"  # not the resolution's own adoption date
+    assert "25 June 1993" in answer.quotes[0].text
+    assert ask(engine, "When was the resolution adopted?").citations[0].paragraph == "meta"
+
+
 def test_the_quote_keeps_the_fact_asked_for(semantic_engine):
     answer = ask(semantic_engine, "When did the Durban Review Conference take place?")
     assert answer.citations[0].paragraph == "pp4"
