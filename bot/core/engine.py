@@ -439,7 +439,8 @@ class AnswerEngine:
                 )
         if broad:
             lead = (
-                f"“{text}” runs through {document.symbol} ({broad} of its paragraphs); "
+                f"“{topic_words(retrieved)}” runs through {document.symbol} "
+                f"({broad} of its paragraphs); "
                 f"the passage most centrally about it is {short_label(top.paragraph)}:"
             )
         elif confidence >= HIGH_CONFIDENCE:
@@ -740,6 +741,11 @@ def instrument_names(text: str) -> list[str]:
         if words:
             found.append(" ".join(words))
     return found
+
+
+def topic_words(retrieved: Retrieved) -> str:
+    """The words of the question that searched, as the user wrote them."""
+    return " ".join(t.surface for t in retrieved.query.terms)
 
 
 def random_choice(options: Sequence[str], seed_text: str) -> str:

@@ -62,7 +62,13 @@ _ASKS: tuple[tuple[str, str], ...] = (
     ("past_date", r"\bwhen (?:did|was|were|had)\b|\bhow long ago\b|\bin (?:what|which) year\b"),
     ("date", rf"\bwhen {_AUXILIARY}|\b(?:what|which) (?:year|date|day)\b"),
     ("place", rf"\bwhere {_AUXILIARY}|\bin which (?:city|country|place)\b|\bwhich city\b"),
-    ("actor", r"\bwho\b|\bwhose\b|\bwhich (?:body|organ|organization|country|countries)\b"),
+    # "who" asks for an actor where it opens the question or a clause of it, not inside one
+    # ("... that people who committed atrocities ...").
+    (
+        "actor",
+        r"(?:^|[,;:.?!(]\s*|\b(?:and|or|but|so|then)\s+)(?:who|whose)\b"
+        r"|\bwhich (?:body|organ|organization|country|countries)\b",
+    ),
 )
 
 _HOLDS: dict[str, str] = {
