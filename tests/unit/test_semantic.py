@@ -260,6 +260,8 @@ def test_kinds_of_fact_asked_for():
     assert not holds(article, "Recalling article IV of the Treaty on Outer Space")
     assert holds(article, "Article IV States Parties to the Treaty undertake not to place")
     assert asked_in("Which part of Article 1 of the Charter is recalled?").kind != "article_text"
+    according = asked_in("What does article 5 of the pact require, according to the text?")
+    assert according.kind != "article_text"  # what the text says of it: it may give that
 
 
 @pytest.mark.parametrize(

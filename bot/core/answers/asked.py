@@ -93,6 +93,10 @@ NOUNS: dict[str, str] = {
     "actor": "who",
 }
 
+# "... according to the resolution?": what the text says of the article, which it may give.
+_ACCORDING_TO_TEXT = re.compile(
+    r"\b(?:according to|in) (?:the |this |that )?(?:resolution|text|document)\b"
+)
 _CITED_ARTICLE = re.compile(r"\barticle (\d+|[ivxlc]+)\b")
 # "What does article IV of the Outer Space Treaty prohibit?" asks for the article's own words: a
 # resolution that cites the article ("in particular Article 1, paragraph 3") does not give them;
@@ -127,7 +131,7 @@ class Asked:
 def asked_in(question: str) -> Asked:
     folded = fold(question)
     content = _ARTICLE_CONTENT.search(folded)
-    if content:
+    if content and not _ACCORDING_TO_TEXT.search(folded):
         return Asked("article_text", content.group(1))
     kind = next((k for k, pattern in _ASKS if re.search(pattern, folded)), "")
     article = _CITED_ARTICLE.search(folded)
