@@ -101,7 +101,9 @@ def measure_engine(knowledge: Path, intents: Path, questions_file: Path) -> Engi
     topic = [(c, a) for c, a in zip(cases, answers, strict=True) if c.kind == "topic" and c.gold]
     correct = sum(judge(c, a, engine.documents).rank == 1 for c, a in topic)
     bm25 = measure_bm25(
-        [(p.id, p.text) for d in engine.documents for p in d.paragraphs], cases, STEADY_ROUNDS
+        [(f"{d.symbol}:{p.id}", p.text) for d in engine.documents for p in d.paragraphs],
+        cases,
+        STEADY_ROUNDS,
     )
     result = EngineResult(
         documents=len(engine.documents),
