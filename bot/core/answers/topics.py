@@ -161,6 +161,11 @@ def fuse(
     rows: list[tuple[float, float, int, Hit]] = []
     for entry_id, hit in candidates.items():
         own = confidence_of(hit) if hit.score > 0 else 0.0
+        if own and lexical:
+            # A paragraph's lexical evidence is as strong as its BM25 score beside the best
+            # one's: confidence_of saturates, so a paragraph with half the best score but as
+            # many of the question's words would otherwise count as much.
+            own *= hit.score / max(lexical[0].score, 1e-9)
         cosine = float(cosines[entry_id])
         if not embedded[entry_id]:  # a footnote: as close in meaning as what cites it
             cosine = max((float(cosines[i]) for i in index.citing(hit.entry)), default=0.0)
