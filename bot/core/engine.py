@@ -398,7 +398,8 @@ class AnswerEngine:
 
     def _topic_answer(self, ask: Ask, intent: str, retrieved: Retrieved) -> Answer:
         text, state, scope = ask.text, ask.state, ask.scope
-        absent = absent_verbs(self.index, retrieved.query, self._verb_stems)
+        named = None if scope.document is None else frozenset({scope.document})
+        absent = absent_verbs(self.index, retrieved.query, self._verb_stems, named)
         if absent:
             return self._verb_not_used(absent[0], state, scope)
         confidence = retrieved.confidence

@@ -290,6 +290,14 @@ def test_an_instrument_the_text_cites_is_not_the_resolution_itself(engine_name, 
     assert ask(engine, "When was the resolution adopted?").citations[0].paragraph == "meta"
 
 
+def test_a_verb_the_resolution_asked_about_never_uses_is_said_so(multi_engine):
+    # 73/6 requests nothing (73/8 does): no passage "closest in meaning" stands in for it.
+    answer = ask(multi_engine, "In resolution 73/6, what does the General Assembly request?")
+    assert answer.fallback and not answer.citations
+    assert "A/RES/73/6 does not use the verb “request”" in answer.text
+    assert ask(multi_engine, "What does resolution 73/8 request?").citations
+
+
 def test_the_quote_keeps_the_fact_asked_for(semantic_engine):
     answer = ask(semantic_engine, "When did the Durban Review Conference take place?")
     assert answer.citations[0].paragraph == "pp4"

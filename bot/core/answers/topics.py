@@ -198,13 +198,28 @@ def calibrated(rows: Sequence[tuple[float, float, int, Hit]]) -> float:
     return round(min(1.0, max(0.0, value)), 4)
 
 
-def absent_verbs(index: ParagraphIndex, query: Query, verb_stems: frozenset[str]) -> list[str]:
-    """Operative verbs the question uses ("condemn") that no loaded document uses at all:
-    the honest answer is that the resolution does not do that."""
+def absent_verbs(
+    index: ParagraphIndex,
+    query: Query,
+    verb_stems: frozenset[str],
+    documents: frozenset[int] | None = None,
+) -> list[str]:
+    """Operative verbs the question uses ("condemn") that the documents asked about (all loaded
+    when None) do not use at all: the honest answer is that the resolution does not do that,
+    not the passage closest in meaning."""
     absent = []
     for term in query.terms:
         stems = term.alternatives[0].stems
-        if len(stems) == 1 and stems[0] in verb_stems and stems[0] not in index.idf:
+        if len(stems) != 1 or stems[0] not in verb_stems:
+            continue
+        if stems[0] not in index.idf or (
+            documents is not None
+            and not any(
+                stems[0] in index.paragraph_stems(entry)
+                for document in documents
+                for entry in index.document_entries(document)
+            )
+        ):
             absent.append(term.surface)
     return absent
 
