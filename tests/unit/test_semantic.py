@@ -6,6 +6,7 @@ are our own, none from an eval set."""
 from __future__ import annotations
 
 import dataclasses
+import logging
 import shutil
 
 import numpy as np
@@ -88,15 +89,20 @@ def test_wordpiece_gives_the_ids_of_the_models_own_tokenizer(text, ids):
     assert len(tokenizer.ids("word " * 1000)) == MODEL.max_tokens
 
 
-def test_an_altered_model_file_is_refused(tmp_path, caplog):
-    fake = tmp_path / "model.onnx"
-    fake.write_bytes(b"not the model")
-    spec = dataclasses.replace(MODEL, package="tests_fake_model_package")
-    with pytest.raises(SemanticUnavailable, match="not installed"):
-        OnnxEncoder(spec).load()
-    altered = dataclasses.replace(MODEL, model_sha256="0" * 64)
-    with pytest.raises(SemanticUnavailable, match="sha256"):
-        OnnxEncoder(altered).load()
+def test_an_altered_model_file_is_refused(caplog):
+    # The encoder's own logger, whatever an earlier test did to the loggers above it.
+    logger = logging.getLogger("bot.semantic_model.encoder")
+    caplog.set_level(logging.WARNING, logger=logger.name)
+    logger.addHandler(caplog.handler)
+    try:
+        spec = dataclasses.replace(MODEL, package="tests_fake_model_package")
+        with pytest.raises(SemanticUnavailable, match="not installed"):
+            OnnxEncoder(spec).load()
+        altered = dataclasses.replace(MODEL, model_sha256="0" * 64)
+        with pytest.raises(SemanticUnavailable, match="sha256"):
+            OnnxEncoder(altered).load()
+    finally:
+        logger.removeHandler(caplog.handler)
     assert "semantic matching off" in caplog.text
 
 
