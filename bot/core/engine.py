@@ -199,7 +199,7 @@ class AnswerEngine:
             # "and in the ICC one?": the last question again, in the document named now
             text = state.last_question
             routed, _, _, named = self._route(text)
-        composed = self._composed(Ask(routed, state, scope, named, context_lost))
+        composed = self._composed(Ask(routed, state, scope, named, context_lost, text))
         answer = composed.answer
         next_state = dialogue.next_state(state, answer, text, composed.topic)
         suggested = self._suggest(answer, composed.topic, Ask(routed, next_state, scope, named))
@@ -327,8 +327,11 @@ class AnswerEngine:
         in scope."""
         document = self.current(ask.state, ask.scope)
         scope = [self.doc_index(document.symbol)] if document else range(len(self.documents))
-        for name in instrument_names(ask.text):
+        naming = set(fold(ask.named).split())  # the words that named the resolution itself
+        for name in instrument_names(ask.message or ask.text):
             words = [fold(w) for w in re.findall(r"[\w'-]+", name)]
+            if naming.issuperset(words):
+                continue  # "the TB declaration": the resolution asked about, by its name
             for index in scope:
                 for entry in self.index.document_entries(index):
                     text = fold(entry.paragraph.text)

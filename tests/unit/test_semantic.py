@@ -14,8 +14,10 @@ import pytest
 
 from bot.core.answers.asked import asked_in, holds
 from bot.core.answers.topics import calibrated
+from bot.core.dialogue import Scope
 from bot.core.engine import AnswerEngine
 from bot.core.models import ConversationState
+from bot.core.routing import Ask
 from bot.core.semantic import Encoder, SemanticIndex
 from bot.core.verify import quote_problems
 from bot.loading.engine import load_engine
@@ -302,6 +304,31 @@ def test_a_verb_the_resolution_asked_about_never_uses_is_said_so(multi_engine):
     assert answer.fallback and not answer.citations
     assert "A/RES/73/6 does not use the verb “request”" in answer.text
     assert ask(multi_engine, "What does resolution 73/8 request?").citations
+
+
+def test_an_instrument_is_read_in_the_message_as_written_unless_it_named_the_resolution(
+    multi_engine,
+):
+    state = ConversationState()
+    # The name taken out ("... on human rights") took the kind word with it: the message
+    # as written still names the Vienna Declaration, which 71/194 cites.
+    cut = Ask(
+        "When was the Vienna the resolution adopted?",
+        state,
+        Scope(0, True),
+        named="human rights",
+        message="When was the Vienna Declaration on human rights adopted?",
+    )
+    assert multi_engine._cited_instrument(cut) == "Vienna"
+    # "the Outer Space Declaration" here is how the user named the resolution itself.
+    itself = Ask(
+        "When was it adopted?",
+        state,
+        Scope(1, True),
+        named="outer space declaration",
+        message="When was the Outer Space Declaration adopted?",
+    )
+    assert multi_engine._cited_instrument(itself) == ""
 
 
 def test_the_quote_keeps_the_fact_asked_for(semantic_engine):
