@@ -10,7 +10,7 @@ from dataclasses import replace
 from bot.core import dialogue, followups, grounding
 from bot.core.answers import facts, paragraphs, templates
 from bot.core.answers import lists as listing
-from bot.core.answers.asked import Asked, asked_in, holds
+from bot.core.answers.asked import Asked, asked_in, counted, holds
 from bot.core.answers.compose import (
     fallback_answer,
     plain_answer,
@@ -420,7 +420,7 @@ class AnswerEngine:
         asked = asked_in(text)
         if has_cue(text, self.lexicon.source_cues) or retrieved.hits[0].paragraph.kind == "fn":
             asked = Asked()  # "where is it published?" asks for a source: a footnote gives it
-        position = self._holding_fact(retrieved, asked)
+        position = self._holding_fact(retrieved, asked, text)
         if position is None:
             return self._fact_not_given(retrieved, asked, state, scope)
         top = retrieved.hits[position]
@@ -472,7 +472,7 @@ class AnswerEngine:
         count, share = broad_share(self.index, retrieved.query, document)
         return count if share >= BROAD_SHARE else 0
 
-    def _holding_fact(self, retrieved: Retrieved, asked: Asked) -> int | None:
+    def _holding_fact(self, retrieved: Retrieved, asked: Asked, question: str) -> int | None:
         """The position of the first good hit whose paragraph holds the fact asked for."""
         if not asked.any:
             return 0
@@ -480,9 +480,27 @@ class AnswerEngine:
         for position, hit in enumerate(retrieved.hits):
             if hit.score < FACT_SEARCH_RATIO * best:
                 break
-            if hit.paragraph.kind != "fn" and holds(asked, hit.paragraph.text):
+            if (
+                hit.paragraph.kind != "fn"
+                and holds(asked, hit.paragraph.text)
+                and (asked.kind != "quantity" or self._counts(hit, retrieved, counted(question)))
+            ):
                 return position
         return None
+
+    def _counts(self, hit: Hit, retrieved: Retrieved, thing: str) -> bool:
+        """Whether a clause of the paragraph holds a number beside what the question counts
+        (the word or a thesaurus synonym of it): "how many judges" is not answered by "three
+        conferences". True when the question names nothing the query kept."""
+        term = next((t for t in retrieved.query.terms if fold(t.surface) == thing), None)
+        if term is None:
+            return True
+        text = hit.paragraph.text
+        for (start, end), stems in self.index.clauses(hit.entry):
+            named = any(all(s in stems for s in alt.stems) for alt in term.alternatives)
+            if named and holds(Asked("quantity"), text[start:end]):
+                return True
+        return False
 
     def _clause_cosines(self, retrieved: Retrieved, hit: Hit) -> dict[tuple[int, int], float]:
         if self.semantic is None or retrieved.question_vector is None:

@@ -12,7 +12,7 @@ import shutil
 import numpy as np
 import pytest
 
-from bot.core.answers.asked import asked_in, holds
+from bot.core.answers.asked import asked_in, counted, holds
 from bot.core.answers.topics import calibrated
 from bot.core.dialogue import Scope
 from bot.core.engine import AnswerEngine
@@ -254,6 +254,10 @@ def test_kinds_of_fact_asked_for():
     assert asked_in("Who is the current chair of the committee?").kind == "person"
     assert asked_in("What does article 9 of the treaty say?").article == "9"
     assert holds(asked_in("how many?"), "some 40 million people")
+    assert asked_in("How big is the yearly budget?").kind == "quantity"
+    assert counted("How big is the yearly budget of the office?") == "budget"
+    assert counted("how many people will be treated?") == "people"
+    assert counted("What does it say about budgets?") == ""
     assert not holds(asked_in("how many?"), "recalling resolution 72/4 and article 11")
     assert holds(asked_in("by when?"), "to end the epidemic by 2030")
     assert not holds(asked_in("by when?"), "held in Moscow on 16 November 2017")
@@ -329,6 +333,12 @@ def test_an_instrument_is_read_in_the_message_as_written_unless_it_named_the_res
         message="When was the Outer Space Declaration adopted?",
     )
     assert multi_engine._cited_instrument(itself) == ""
+
+
+def test_a_number_answers_how_many_only_beside_what_is_counted(semantic_engine):
+    # 71/194 gives dates and session numbers, never a count of delegates.
+    answer = ask(semantic_engine, "How many delegates attended the Durban Review Conference?")
+    assert answer.fallback and not answer.citations and "does not give" in answer.text
 
 
 def test_the_quote_keeps_the_fact_asked_for(semantic_engine):

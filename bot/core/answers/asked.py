@@ -56,7 +56,12 @@ _ASKS: tuple[tuple[str, str], ...] = (
     ),
     ("person", r"\bwho (?:was|were) the first\b|\bfirst (?:person|man|woman) to\b"),
     ("person", r"\bwho (?:heads|chairs|leads|runs)\b|\bname of the (?:current )?\w+\b"),
-    ("quantity", r"\bhow (?:many|much)\b|\bwhat (?:is|was|'s) the (?:population|number|cost)\b"),
+    (
+        "quantity",
+        r"\bhow (?:many|much|big|large|high|expensive|costly)\b"
+        r"|\bwhat (?:is|was|'s|are|were) the (?:\w+ )?(?:population|number|cost|size|amount|total|"
+        r"budget|percentage|share|figure)s?\b",
+    ),
     # A past event's time ("when did they first impose it?") is a calendar date; "its next
     # session" or "each year" answers only when something is to happen.
     ("past_date", r"\bwhen (?:did|was|were|had)\b|\bhow long ago\b|\bin (?:what|which) year\b"),
@@ -136,6 +141,25 @@ def asked_in(question: str) -> Asked:
     kind = next((k for k, pattern in _ASKS if re.search(pattern, folded)), "")
     article = _CITED_ARTICLE.search(folded)
     return Asked(kind, article.group(1) if article else "")
+
+
+# The thing a quantity question counts or measures: "how many judges", "how much money", "how
+# big is the (annual) budget", "what is the total cost".
+_COUNTED = re.compile(
+    r"\bhow (?:many|much) (?:of )?(?:the )?([a-z][\w-]*)"
+    r"|\bhow (?:big|large|high|expensive|costly) (?:is|are|was|were) (?:the |its |their )?"
+    r"(?:[a-z]+ )?([a-z][\w-]*)"
+    r"|\bwhat (?:is|was|'s|are|were) the (?:[a-z]+ )?(population|number|cost|size|amount|total|"
+    r"budget|percentage|share|figure)s?\b"
+)
+
+
+def counted(question: str) -> str:
+    """The word for what a quantity question counts or measures ("" when it names none)."""
+    found = _COUNTED.search(fold(question))
+    if not found:
+        return ""
+    return next(g for g in found.groups() if g)
 
 
 def holds(asked: Asked, text: str) -> bool:
