@@ -196,6 +196,37 @@ class ParagraphIndex:
         self._doc_ranges = _ranges(self._documents, len(self.documents))
         self._by_id = {(e.document, e.paragraph.id): i for i, e in enumerate(self.entries)}
 
+    # -- entries -------------------------------------------------------------------------------
+    def entry_id(self, entry: Entry) -> int:
+        """The row of an entry (in the postings and in a semantic index built over entries)."""
+        return self._by_id[(entry.document, entry.paragraph.id)]
+
+    def entry_mask(self, documents: frozenset[int] | None) -> npt.NDArray[np.bool_]:
+        """Which entries belong to the given documents (all when None)."""
+        if documents is None:
+            return np.ones(len(self.entries), dtype=bool)
+        return np.isin(self._documents, np.fromiter(documents, dtype=np.int32))
+
+    def document_entries(self, document: int) -> list[Entry]:
+        """The entries of one document, in order."""
+        if not 0 <= document < len(self._doc_ranges):
+            return []
+        a, b = self._doc_ranges[document]
+        return self.entries[a:b]
+
+    def paragraph_stems(self, entry: Entry) -> frozenset[str]:
+        """Every stem of a paragraph (the union of its clauses')."""
+        return frozenset().union(*(stems for _, stems in self.clauses(entry)))
+
+    def citing(self, entry: Entry) -> list[int]:
+        """The entry ids of the paragraphs that cite a footnote."""
+        found = (self._by_id.get((entry.document, p)) for p in entry.paragraph.cited_by)
+        return [i for i in found if i is not None]
+
+    def embedded_mask(self) -> npt.NDArray[np.bool_]:
+        """Entries whose kind carries a sentence vector (not footnotes)."""
+        return np.asarray(self._kinds != KIND_CODES["fn"], dtype=bool)
+
     # -- querying ------------------------------------------------------------------------------
     def query(self, text: str) -> Query:
         return self.analyzer.query(text, self.vocabulary)

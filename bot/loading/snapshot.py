@@ -1,4 +1,5 @@
-"""A saved engine: the parsed documents, intents and the built index, pickled under
+"""A saved engine: the parsed documents, intents, the built index and, with semantic matching,
+the clause and paragraph vectors (engine.semantic, plain numpy arrays), pickled under
 knowledge/.cache and keyed by a fingerprint of every input file, so a start with unchanged
 files skips parsing, validation and indexing. Any change to the content of a file, to the
 package or to Python makes a new key; stale snapshots are removed."""
@@ -14,15 +15,16 @@ from pathlib import Path
 
 from bot.core.engine import AnswerEngine
 
-FORMAT = "resbot-engine-3"
+FORMAT = "resbot-engine-4"
 CACHE_DIR = ".cache"
 PREFIX = "engine-"
 
 
-def fingerprint(knowledge_dir: Path, intents_dir: Path, *files: Path) -> str:
+def fingerprint(knowledge_dir: Path, intents_dir: Path, *files: Path, mode: str = "") -> str:
     """A key that changes whenever any input file (the folders' and `files` from elsewhere,
-    such as the shipped thesaurus) or the code that reads them changes."""
-    digest = hashlib.sha256(f"{FORMAT}|{sys.version}".encode())
+    such as the shipped thesaurus), the code that reads them or the `mode` (lexical, or the
+    semantic model whose vectors the engine carries) changes."""
+    digest = hashlib.sha256(f"{FORMAT}|{sys.version}|{mode}".encode())
     package = Path(__file__).resolve().parents[1]  # the whole bot package
     for folder in (knowledge_dir, intents_dir, package):
         for path in sorted(_files(folder)):
@@ -38,8 +40,8 @@ def _digest(path: Path) -> str:
         return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
-def read(knowledge_dir: Path, key: str) -> AnswerEngine | None:
-    path = knowledge_dir / CACHE_DIR / f"{PREFIX}{key}.pickle"
+def read(knowledge_dir: Path, key: str, tag: str = "") -> AnswerEngine | None:
+    path = knowledge_dir / CACHE_DIR / f"{PREFIX}{tag}{key}.pickle"
     try:
         with path.open("rb") as handle:
             engine = pickle.load(handle)
@@ -48,18 +50,21 @@ def read(knowledge_dir: Path, key: str) -> AnswerEngine | None:
     return engine if isinstance(engine, AnswerEngine) else None
 
 
-def write(knowledge_dir: Path, key: str, engine: AnswerEngine) -> bool:
-    """Save atomically; a folder we cannot write to just means no snapshot."""
+def write(knowledge_dir: Path, key: str, engine: AnswerEngine, tag: str = "") -> bool:
+    """Save atomically; a folder we cannot write to just means no snapshot. Older snapshots
+    with the same `tag` (one per mode: lexical, semantic) are removed."""
     folder = knowledge_dir / CACHE_DIR
     try:
         folder.mkdir(exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=folder, delete=False, suffix=".tmp") as handle:
             pickle.dump(engine, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(handle.name, folder / f"{PREFIX}{key}.pickle")
+        os.replace(handle.name, folder / f"{PREFIX}{tag}{key}.pickle")
     except OSError:
         return False
     for stale in folder.glob(f"{PREFIX}*.pickle"):
-        if stale.name != f"{PREFIX}{key}.pickle":
+        legacy = stale.stem.count("-") == 1  # an untagged snapshot of an older format
+        same_mode = stale.name.startswith(f"{PREFIX}{tag}") and (tag or legacy)
+        if stale.name != f"{PREFIX}{tag}{key}.pickle" and (same_mode or legacy):
             stale.unlink(missing_ok=True)
     return True
 
