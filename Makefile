@@ -56,7 +56,7 @@ typecheck: install-test
 	@$(BIN)/mypy
 
 pytest: install-test system-deps
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -m "not chaos"
 
 test: lint typecheck pytest
 
@@ -107,6 +107,7 @@ CHAOS_ARGS ?=
 
 chaos: install-test system-deps
 	$(BIN)/python -m tests.ops.chaos $(CHAOS_ARGS)
+	$(BIN)/python -m pytest -q -m chaos
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache test-artifacts
