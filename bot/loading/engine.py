@@ -15,7 +15,13 @@ from bot.loading.documents import load_documents_and_aliases
 from bot.loading.errors import LoadError
 from bot.loading.intents import load_intents
 from bot.loading.lexicon import load_lexicon, thesaurus_path
-from bot.semantic_model import MODEL, OnnxEncoder, SemanticUnavailable, semantic_enabled
+from bot.semantic_model import (
+    MODEL,
+    OnnxEncoder,
+    SemanticUnavailable,
+    semantic_enabled,
+    shared_encoder,
+)
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +87,7 @@ def semantic_encoder(enabled: bool) -> OnnxEncoder | None:
     its package is not installed (logged)."""
     if not enabled:
         return None
-    encoder = OnnxEncoder(MODEL)
+    encoder = shared_encoder(MODEL)
     try:
         MODEL.model_path()
     except SemanticUnavailable as error:

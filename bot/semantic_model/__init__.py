@@ -17,6 +17,14 @@ from bot.semantic_model.encoder import (
     OnnxEncoder,
     SemanticUnavailable,
     semantic_enabled,
+    shared_encoder,
 )
 
-__all__ = ["MODEL", "ModelSpec", "OnnxEncoder", "SemanticUnavailable", "semantic_enabled"]
+__all__ = [
+    "MODEL",
+    "ModelSpec",
+    "OnnxEncoder",
+    "SemanticUnavailable",
+    "semantic_enabled",
+    "shared_encoder",
+]

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from bot.core.cache import BoundedCache
 from bot.core.semantic import EncoderUnavailable
 from bot.semantic_model.wordpiece import WordPiece
 
@@ -100,6 +101,11 @@ def verified(path: Path, expected: str, what: str) -> Path:
     return path
 
 
+# Vectors remembered per encoder, by text (1.5 KB each): a reload re-encodes only the paragraphs
+# that changed, and a question asked again is not encoded again.
+TEXT_VECTORS = 20_000
+
+
 class OnnxEncoder:
     """The Encoder protocol of bot.core.semantic on onnxruntime. One intra-op thread: answers
     are served from a shared machine, and a one-sentence question gains nothing from more."""
@@ -112,6 +118,8 @@ class OnnxEncoder:
         self._inputs: tuple[str, ...] = ()
         self._output = ""
         self._lock = threading.Lock()
+        self._known: BoundedCache[str, npt.NDArray[np.float32]] = BoundedCache(TEXT_VECTORS)
+        self._known_lock = threading.Lock()
 
     @property
     def model_id(self) -> str:
@@ -164,8 +172,21 @@ class OnnxEncoder:
             log.info("semantic model %s loaded from %s", self.spec.model_id, model)
 
     def encode(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        """Unit vectors of the texts; those this encoder has seen are not run again."""
         if not texts:
             return np.zeros((0, self.spec.dimension), dtype=np.float32)
+        with self._known_lock:
+            found = {t: v for t in texts if (v := self._known.get(t)) is not None}
+        missing = [t for t in dict.fromkeys(texts) if t not in found]
+        if missing:
+            for text, vector in zip(missing, self._run(missing), strict=True):
+                found[text] = vector
+            with self._known_lock:
+                for text in missing:
+                    self._known.put(text, found[text])
+        return np.stack([found[t] for t in texts])
+
+    def _run(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
         if self._session is None or self._tokenizer is None:
             self.load()
         assert self._tokenizer is not None
@@ -185,3 +206,17 @@ class OnnxEncoder:
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__init__(state["spec"], threads=state["threads"])  # type: ignore[misc]
+
+
+_SHARED: dict[ModelSpec, OnnxEncoder] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_encoder(spec: ModelSpec = MODEL) -> OnnxEncoder:
+    """One encoder per model in a process: every engine loaded (a reload too) shares its
+    session and the vectors it has already computed."""
+    with _SHARED_LOCK:
+        encoder = _SHARED.get(spec)
+        if encoder is None:
+            encoder = _SHARED[spec] = OnnxEncoder(spec)
+        return encoder

@@ -21,7 +21,14 @@ from bot.core.routing import Ask
 from bot.core.semantic import Encoder, SemanticIndex
 from bot.core.verify import quote_problems
 from bot.loading.engine import load_engine
-from bot.semantic_model import MODEL, OnnxEncoder, SemanticUnavailable, semantic_enabled
+from bot.semantic_model import (
+    MODEL,
+    OnnxEncoder,
+    SemanticUnavailable,
+    semantic_enabled,
+    shared_encoder,
+)
+from bot.semantic_model import encoder as encoder_module
 from bot.semantic_model.encoder import sha256_of
 from bot.semantic_model.wordpiece import WordPiece
 
@@ -124,6 +131,20 @@ def test_an_encoder_that_cannot_run_leaves_the_engine_lexical(semantic_engine):
     assert not engine.semantic_on
 
 
+def test_an_encoder_runs_the_model_once_per_text_and_engines_share_it(monkeypatch):
+    encoder = OnnxEncoder()
+    runs = []
+    real = encoder._run
+    monkeypatch.setattr(encoder, "_run", lambda texts: runs.append(list(texts)) or real(texts))
+    # Texts no other test encodes (the session fixture remembers vectors across tests too).
+    a, b, c = "penguins counting fish", "ice floes near the pole", "gulls over a harbour"
+    first = encoder.encode([a, b])
+    again = encoder.encode([b, a, c])
+    assert runs == [[a, b], [c]]
+    assert np.array_equal(first[0], again[1])
+    assert shared_encoder() is shared_encoder()  # a reload reuses session and vectors
+
+
 def test_switch_reads_the_environment():
     assert semantic_enabled({})
     assert not semantic_enabled({"RESBOT_SEMANTIC": "off"})
@@ -131,7 +152,7 @@ def test_switch_reads_the_environment():
 
 
 # -- vectors in the saved engine ---------------------------------------------------------------
-def test_clause_vectors_are_built_once_and_saved_with_the_engine(tmp_path):
+def test_clause_vectors_are_built_once_and_saved_with_the_engine(tmp_path, monkeypatch):
     knowledge = tmp_path / "knowledge"
     shutil.copytree(ROOT / "knowledge", knowledge, ignore=shutil.ignore_patterns(".cache"))
     built = load_engine(knowledge, ROOT / "intents", semantic=True)
@@ -149,6 +170,7 @@ def test_clause_vectors_are_built_once_and_saved_with_the_engine(tmp_path):
     assert all(isinstance(a, np.ndarray) for a in index.arrays().values())
     saved = list((knowledge / ".cache").glob("engine-semantic-*.pickle"))
     assert len(saved) == 1
+    monkeypatch.setattr(encoder_module, "_SHARED", {})  # a new process: no model loaded yet
     again = load_engine(knowledge, ROOT / "intents", semantic=True)
     assert again is not built and again.semantic is not None
     assert np.array_equal(again.semantic.clause_vectors, index.clause_vectors)
