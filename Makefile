@@ -56,7 +56,7 @@ typecheck: install-test
 	@$(BIN)/mypy
 
 pytest: install-test system-deps
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -m "not chaos"
 
 test: lint typecheck pytest
 
@@ -64,17 +64,25 @@ test: lint typecheck pytest
 test-fast: install-test
 	$(BIN)/python -m pytest -q -m "not slow"
 
-# The shipped evaluation sets (tests/fixtures/eval): dev.yaml on 71/194, then the held-out sets,
-# each with its own resolution loaded alone (the folder the file's `document:` names).
+# The shipped evaluation sets (tests/fixtures/eval): dev.yaml on knowledge/, then the held-out
+# sets, each with the resolutions its `document:`/`documents:` names loaded (set:file,file...).
 EVAL := tests/fixtures/eval
+EVAL_SETS := icc_73_7:A_RES_73_7 space_73_6:A_RES_73_6 cuba_73_8:A_RES_73_8 \
+	heldout_multi:A_RES_71_194,A_RES_73_3,A_RES_51_100 \
+	heldout_four:A_RES_71_194,A_RES_73_6,A_RES_73_7,A_RES_73_8 \
+	heldout_fresh:A_RES_71_194,A_RES_73_3,A_RES_51_100,A_RES_73_6,A_RES_73_7,A_RES_73_8 \
+	heldout_51_100:A_RES_51_100 heldout_73_3:A_RES_73_3 \
+	heldout_lay:A_RES_71_194,A_RES_73_6,A_RES_73_7,A_RES_73_8
 eval: install
 	@echo "== $(EVAL)/dev.yaml (knowledge/)"
 	@$(BIN)/resbot eval $(EVAL)/dev.yaml
-	@set -e; for set in icc_73_7:A_RES_73_7 space_73_6:A_RES_73_6 cuba_73_8:A_RES_73_8; do \
-		name=$${set%%:*}; doc=$${set#*:}; dir=$$(mktemp -d); \
-		cp tests/fixtures/resolutions/$$doc.txt $$dir/; \
-		echo "== $(EVAL)/$$name.yaml ($$doc alone)"; \
-		$(BIN)/resbot --knowledge $$dir eval $(EVAL)/$$name.yaml | tail -n 9; \
+	@set -e; for set in $(EVAL_SETS); do \
+		name=$${set%%:*}; files=$${set#*:}; dir=$$(mktemp -d); \
+		for doc in $$(echo $$files | tr , ' '); do \
+			cp $$(ls tests/fixtures/resolutions/$$doc.txt knowledge/$$doc.txt 2>/dev/null | head -n 1) $$dir/; \
+		done; \
+		echo "== $(EVAL)/$$name.yaml ($$files)"; \
+		$(BIN)/resbot --knowledge $$dir eval $(EVAL)/$$name.yaml | sed -n '/^kind/,/^$$/p'; \
 		rm -rf $$dir; \
 	done
 
@@ -99,6 +107,7 @@ CHAOS_ARGS ?=
 
 chaos: install-test system-deps
 	$(BIN)/python -m tests.ops.chaos $(CHAOS_ARGS)
+	$(BIN)/python -m pytest -q -m chaos
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache test-artifacts

@@ -74,7 +74,13 @@ def test_renderers_build_on_the_core_alone(path: Path) -> None:
 
 @pytest.mark.parametrize("path", modules("bot.loading"), ids=module_name)
 def test_loaders_know_nothing_of_servers_channels_or_commands(path: Path) -> None:
-    found = outside(path, ("bot.core", "bot.loading", "bot.pdfimport"))
+    found = outside(path, ("bot.core", "bot.loading", "bot.pdfimport", "bot.semantic_model"))
+    assert not found, f"{module_name(path)} imports {found}"
+
+
+@pytest.mark.parametrize("path", modules("bot.semantic_model"), ids=module_name)
+def test_the_semantic_model_builds_on_the_core_alone(path: Path) -> None:
+    found = outside(path, ("bot.core", "bot.semantic_model"))
     assert not found, f"{module_name(path)} imports {found}"
 
 

@@ -52,8 +52,9 @@ def run_bench(args: argparse.Namespace) -> int:
     if "cold" not in skip:
         from bot.bench.coldstart import measure_cold_start
 
-        status('cold start: resbot ask "hello"')
-        report.cold_start = measure_cold_start(knowledge, intents)
+        status('cold start: resbot ask "hello", semantic matching on, then off')
+        report.cold_start = measure_cold_start(knowledge, intents, semantic=True)
+        report.cold_start_lexical = measure_cold_start(knowledge, intents, semantic=False)
     if "scale" not in skip and sizes:
         from bot.bench.scale import run_scale
 

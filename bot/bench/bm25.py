@@ -29,7 +29,8 @@ class Bm25Result:
 def measure_bm25(
     paragraphs: Sequence[tuple[str, str]], cases: Sequence[Case], rounds: int
 ) -> Bm25Result:
-    """`paragraphs` are (paragraph id, clean text); a question's time includes tokenizing it."""
+    """`paragraphs` are ("SYMBOL:paragraph id", clean text); a question's time includes
+    tokenizing it."""
     before, _ = process_memory()
     import bm25s  # type: ignore[import-untyped]
 
@@ -50,8 +51,7 @@ def measure_bm25(
     for _ in range(rounds):
         steady += _timed(top, texts)[0]
     topic = [(c, t) for c, t in zip(cases, tops, strict=True) if c.kind == "topic" and c.gold]
-    # Gold ids may be qualified with their document ("A/RES/71/194:op8"); bm25s sees ids alone.
-    correct = sum(paragraphs[t][0] in {g.rsplit(":", 1)[-1] for g in c.gold} for c, t in topic)
+    correct = sum(_is_gold(paragraphs[t][0], c.gold) for c, t in topic)
     return Bm25Result(
         version=str(getattr(bm25s, "__version__", "?")),
         build_seconds=build.seconds,
@@ -61,6 +61,11 @@ def measure_bm25(
         topic_correct=correct,
         topic_total=len(topic),
     )
+
+
+def _is_gold(key: str, gold: Sequence[str]) -> bool:
+    """`key` is "SYMBOL:id"; a gold id is qualified the same way, or bare (any document)."""
+    return any(g == key or (":" not in g and key.rsplit(":", 1)[-1] == g) for g in gold)
 
 
 def _timed(top: Callable[[str], int], texts: Sequence[str]) -> tuple[list[float], list[int]]:

@@ -1,8 +1,10 @@
 """Part 2: cold start, `resbot ask "hello"` as a whole process (the venv's resbot script),
-beside the bare interpreter start-up for scale."""
+with the saved engine of each mode (semantic matching on, the default, and off), beside the
+bare interpreter start-up for scale."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -25,6 +27,7 @@ class ColdStartResult:
     max_seconds: float
     python_seconds: float  # `python -c pass`, the floor
     failures: int  # runs that did not exit 0
+    semantic: bool = True  # RESBOT_SEMANTIC on (the default) or off
 
 
 def resbot_script() -> str:
@@ -35,7 +38,10 @@ def resbot_script() -> str:
     return shutil.which("resbot") or "resbot"
 
 
-def measure_cold_start(knowledge: Path, intents: Path, *, runs: int = RUNS) -> ColdStartResult:
+def measure_cold_start(
+    knowledge: Path, intents: Path, *, runs: int = RUNS, semantic: bool | str = True
+) -> ColdStartResult:
+    """`semantic`: on, off, or a RESBOT_SEMANTIC value (the scale part's stand-in)."""
     command = [
         resbot_script(),
         "--knowledge",
@@ -45,10 +51,12 @@ def measure_cold_start(knowledge: Path, intents: Path, *, runs: int = RUNS) -> C
         "ask",
         "hello",
     ]
-    _timed(command)  # warm the file-system cache; not counted
+    mode = semantic if isinstance(semantic, str) else ("on" if semantic else "off")
+    environment = dict(os.environ, RESBOT_SEMANTIC=mode)
+    _timed(command, environment)  # saves the engine, warms the file-system cache; not counted
     times, failures = [], 0
     for _ in range(runs):
-        seconds, code = _timed(command)
+        seconds, code = _timed(command, environment)
         times.append(seconds)
         failures += code != 0
     python = [_timed([sys.executable, "-c", "pass"])[0] for _ in range(runs)]
@@ -60,12 +68,17 @@ def measure_cold_start(knowledge: Path, intents: Path, *, runs: int = RUNS) -> C
         max_seconds=max(times),
         python_seconds=median(python),
         failures=failures,
+        semantic=bool(semantic),
     )
 
 
-def _timed(command: Sequence[str]) -> tuple[float, int]:
+def _timed(command: Sequence[str], environment: dict[str, str] | None = None) -> tuple[float, int]:
     start = time.perf_counter()
     done = subprocess.run(
-        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False
+        command,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        check=False,
+        env=environment,
     )
     return time.perf_counter() - start, done.returncode

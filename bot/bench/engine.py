@@ -1,5 +1,7 @@
 """Part 1: the engine with its answer cache off: load and build time, memory, latency per
-question over an eval set, first-citation accuracy on its topic questions; bm25s beside it.
+question over an eval set, first-citation accuracy on its topic questions; bm25s beside it;
+then the same questions with semantic matching on (the shipped model: its load, the clause and
+paragraph vectors, the cost of one question through the model, and latency per answer).
 
 Runs in a fresh process (see worker.py) so that its memory figures are the engine's own.
 """
@@ -9,7 +11,7 @@ from __future__ import annotations
 import inspect
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -17,13 +19,34 @@ from bot.bench.bm25 import Bm25Result, measure_bm25
 from bot.bench.measure import Latency, Stopwatch, process_memory
 from bot.bench.questions import eval_cases
 from bot.core.engine import AnswerEngine
-from bot.core.evaluation import judge
+from bot.core.evaluation import Case, judge
 from bot.core.index import ParagraphIndex
 from bot.core.models import Answer, ConversationState, Turn
+from bot.core.semantic import Encoder, Floats, SemanticIndex
 from bot.loading.engine import load_all
 from bot.loading.errors import LoadError
 
 STEADY_ROUNDS = 10
+
+
+@dataclass(frozen=True, slots=True)
+class SemanticResult:
+    """The engine with semantic matching on, over the same questions. `first` is each question
+    seen for the first time (the model runs for those whose lexical evidence is not decisive);
+    `steady` repeats them, when the engine's bounded cache of question vectors answers."""
+
+    model: str
+    status: str  # "ok", or why semantic matching could not run
+    model_load_seconds: float = 0.0  # checksums verified, onnxruntime session opened
+    vectors_seconds: float = 0.0  # clause and paragraph vectors of the corpus
+    vectors: int = 0
+    rss_after: int = 0  # model loaded, vectors built
+    encode: Latency = field(default_factory=lambda: Latency.of([]))  # one question, model only
+    encoded: int = 0  # questions the model ran for, first sight
+    first: Latency = field(default_factory=lambda: Latency.of([]))
+    steady: Latency = field(default_factory=lambda: Latency.of([]))
+    topic_correct: int = 0
+    topic_total: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +65,7 @@ class EngineResult:
     topic_correct: int
     topic_total: int
     bm25: Bm25Result
+    semantic: SemanticResult | None = None
 
     @property
     def topic_accuracy(self) -> float:
@@ -77,9 +101,11 @@ def measure_engine(knowledge: Path, intents: Path, questions_file: Path) -> Engi
     topic = [(c, a) for c, a in zip(cases, answers, strict=True) if c.kind == "topic" and c.gold]
     correct = sum(judge(c, a, engine.documents).rank == 1 for c, a in topic)
     bm25 = measure_bm25(
-        [(p.id, p.text) for d in engine.documents for p in d.paragraphs], cases, STEADY_ROUNDS
+        [(f"{d.symbol}:{p.id}", p.text) for d in engine.documents for p in d.paragraphs],
+        cases,
+        STEADY_ROUNDS,
     )
-    return EngineResult(
+    result = EngineResult(
         documents=len(engine.documents),
         paragraphs=len(engine.index.entries),
         questions=len(texts),
@@ -94,6 +120,75 @@ def measure_engine(knowledge: Path, intents: Path, questions_file: Path) -> Engi
         topic_correct=correct,
         topic_total=len(topic),
         bm25=bm25,
+    )
+    return replace(result, semantic=measure_semantic(engine, cases))
+
+
+class _Counting:
+    """An encoder that counts the texts it is given (to tell how many questions ran it)."""
+
+    def __init__(self, encoder: Encoder) -> None:
+        self.encoder = encoder
+        self.texts = 0
+
+    @property
+    def model_id(self) -> str:
+        return self.encoder.model_id
+
+    def encode(self, texts: Sequence[str]) -> Floats:
+        self.texts += len(texts)
+        return self.encoder.encode(texts)
+
+
+def measure_semantic(lexical: AnswerEngine, cases: Sequence[Case]) -> SemanticResult:
+    """The shipped model on the engine's corpus, then the questions with semantic matching on
+    (answer cache off, as for the lexical figures)."""
+    from bot.semantic_model import MODEL, OnnxEncoder, SemanticUnavailable
+
+    encoder = OnnxEncoder(MODEL)
+    try:
+        with Stopwatch() as load:
+            encoder.load()
+    except SemanticUnavailable as error:
+        return SemanticResult(MODEL.model_id, f"not measured: {error}")
+    texts = [c.question for c in cases]
+    encode: list[float] = []
+    for text in texts:
+        start = time.perf_counter()
+        encoder._run([text])  # the model itself: encode() would remember the vectors
+        encode.append(time.perf_counter() - start)
+    with Stopwatch() as vectors:
+        index = SemanticIndex.build([e.paragraph for e in lexical.index.entries], encoder)
+    arguments, _ = cache_off_arguments()
+    counting = _Counting(encoder)
+    engine = AnswerEngine(
+        lexical.documents,
+        lexical.intents,
+        lexical.lexicon,
+        semantic=index,
+        encoder=counting,
+        **arguments,
+    )
+    rss_after, _ = process_memory()
+    first, answers = _timed_pass(engine.reply, texts)
+    encoded = counting.texts
+    steady: list[float] = []
+    for _ in range(STEADY_ROUNDS):
+        steady += _timed_pass(engine.reply, texts)[0]
+    topic = [(c, a) for c, a in zip(cases, answers, strict=True) if c.kind == "topic" and c.gold]
+    return SemanticResult(
+        model=MODEL.model_id,
+        status="ok",
+        model_load_seconds=load.seconds,
+        vectors_seconds=vectors.seconds,
+        vectors=len(index.clause_vectors) + int((index.paragraph_vectors.any(axis=1)).sum()),
+        rss_after=rss_after,
+        encode=Latency.of(encode),
+        encoded=encoded,
+        first=Latency.of(first),
+        steady=Latency.of(steady),
+        topic_correct=sum(judge(c, a, engine.documents).rank == 1 for c, a in topic),
+        topic_total=len(topic),
     )
 
 

@@ -3,6 +3,13 @@ fresh processes: the first build (parse, index, merge, save, with the saved engi
 a second start from the saved engine with the query latency and memory of the engine it
 serves, and the incremental addition of one more resolution.
 
+Semantic matching is on, as served by default: the model embeds every paragraph and clause of
+a new document. It embeds about 50 synthetic paragraphs a second on the 2-core bench machine
+(hours for 10,000 resolutions), so corpora of `STAND_IN_FROM` resolutions or more are measured
+with bot.semantic_model.standin (vectors of the model's dimension made at once, saved, loaded,
+added and searched as the model's are; the build's embedding figure is then the model's
+measured rate times the texts it would have embedded, reported apart).
+
 A size that runs out of time or memory is stopped and reported with what it reached; the
 larger sizes after it are not attempted.
 """
@@ -10,6 +17,7 @@ larger sizes after it are not attempted.
 from __future__ import annotations
 
 import contextlib
+import os
 import random
 import tempfile
 import time
@@ -34,6 +42,7 @@ START_LIMIT_SECONDS = 120.0
 START_RUNS = 3
 QUERY_BUDGET_SECONDS = 60.0
 RSS_LIMIT_BYTES = 10 * 2**30
+STAND_IN_FROM = 5_000  # resolutions: from this size, vectors from the stand-in encoder
 
 FIXTURE_RESOLUTIONS = Path(bot.__file__).resolve().parent.parent / "tests/fixtures/resolutions"
 
@@ -51,6 +60,12 @@ class ScaleResult:
     parse_seconds: float = 0.0  # documents parsed
     index_seconds: float = 0.0  # postings per document
     merge_seconds: float = 0.0  # the index arrays assembled
+    embed_seconds: float = 0.0  # paragraph and clause vectors made (by `encoder`)
+    cluster_seconds: float = 0.0  # the inverted file's centroids trained, rows assigned
+    encoder: str = ""  # "model", or "stand-in" (see the module)
+    texts_embedded: int = 0  # paragraphs and clauses the encoder was given
+    vectors: int = 0  # paragraph and clause rows in the saved engine
+    model_texts_per_second: float = 0.0  # the model's rate, measured on this corpus
     save_seconds: float = 0.0  # the saved engine written
     saved_bytes: int = 0
     rss_before: int = 0  # imports done, nothing loaded
@@ -121,9 +136,11 @@ def run_scale(
                 "budget": query_budget,
                 "size": size,
             }
+            mode = "bench-stand-in" if size >= STAND_IN_FROM else "on"
+            params["semantic"] = mode
             result = measure_size(size, params, build_limit, query_budget)
             if result.status == "ok":
-                started = measure_cold_start(corpus, intents, runs=START_RUNS)
+                started = measure_cold_start(corpus, intents, runs=START_RUNS, semantic=mode)
                 result = replace(result, start_process_seconds=started.median_seconds)
                 # One more resolution (the next of the same sequence), then a start.
                 extra = resolution(material, size, seed=seed)
@@ -164,6 +181,12 @@ def build_result(size: int, run: WorkerRun) -> ScaleResult:
         parse_seconds=phases.get("documents", 0.0),
         index_seconds=phases.get("paragraphs", 0.0),
         merge_seconds=phases.get("merging", 0.0),
+        embed_seconds=phases.get("embedding", 0.0),
+        cluster_seconds=phases.get("clustering", 0.0) + phases.get("assigning", 0.0),
+        encoder=str(built.get("encoder", "")),
+        texts_embedded=int(built.get("texts", 0)),
+        vectors=int(built.get("vectors", 0)),
+        model_texts_per_second=float(built.get("model_rate", 0.0)),
         save_seconds=phases.get("saving", 0.0),
         saved_bytes=int(built.get("saved_bytes", 0)),
         rss_before=int(start.get("rss", 0)),
@@ -217,23 +240,34 @@ class _Phases(Progress):
     def __init__(self, emit: Callable[..., None]) -> None:
         super().__init__(terminal())
         self._emit = emit
+        self.totals: dict[str, int] = {}
 
     @contextlib.contextmanager
     def phase(self, name: str, total: int | None, unit: str = "") -> Iterator[Advance]:
+        self.totals[name] = self.totals.get(name, 0) + (total or 0)
         with Stopwatch() as watch, super().phase(name, total, unit) as advance:
             yield advance
         self._emit("phase", phase=name, seconds=watch.seconds)
 
 
+def _mode(params: dict[str, Any]) -> None:
+    """The worker's semantic mode (RESBOT_SEMANTIC), as the parent chose for the size."""
+    os.environ["RESBOT_SEMANTIC"] = str(params.get("semantic", "on"))
+
+
 def measure_build(params: dict[str, Any], emit: Callable[..., None]) -> None:
     from bot.loading.engine import load_engine
 
+    _mode(params)
     knowledge, intents = Path(params["knowledge"]), Path(params["intents"])
     emit("start", rss=process_memory()[0])
+    phases = _Phases(emit)
     with Stopwatch() as build:
-        engine = load_engine(knowledge, intents, progress=_Phases(emit))
+        engine = load_engine(knowledge, intents, progress=phases)
     rss, peak = process_memory()
-    saved = sum(p.stat().st_size for p in (knowledge / ".cache" / "engine").rglob("*.*"))
+    saved = sum(p.stat().st_size for p in (knowledge / ".cache").rglob("*.*"))
+    vectors = engine.semantic.rows if engine.semantic is not None else 0
+    stand_in = params.get("semantic") == "bench-stand-in"
     emit(
         "built",
         seconds=build.seconds,
@@ -242,13 +276,34 @@ def measure_build(params: dict[str, Any], emit: Callable[..., None]) -> None:
         saved_bytes=saved,
         rss=rss,
         peak=peak,
+        encoder="stand-in" if stand_in else ("model" if vectors else "none"),
+        texts=phases.totals.get("embedding", 0),
+        vectors=vectors,
+        model_rate=model_rate(engine) if stand_in else 0.0,
     )
+
+
+def model_rate(engine: Any, texts: int = 160) -> float:
+    """Texts a second the model embeds, on this corpus's paragraphs (sorted by length and
+    batched as a build does)."""
+    from bot.core.semantic import EMBEDDED_KINDS, _encode
+    from bot.semantic_model import MODEL, OnnxEncoder
+
+    sample = []
+    for document in engine.documents[: max(1, texts // 20)]:
+        sample += [p.text for p in document.paragraphs if p.kind in EMBEDDED_KINDS]
+    encoder = OnnxEncoder(MODEL)
+    encoder.load()
+    with Stopwatch() as watch:
+        _encode(encoder, sample[:texts])
+    return min(len(sample), texts) / watch.seconds if watch.seconds else 0.0
 
 
 def measure_serving(params: dict[str, Any], emit: Callable[..., None]) -> None:
     from bot.core.models import ConversationState
     from bot.loading.engine import load_engine
 
+    _mode(params)
     knowledge, intents = Path(params["knowledge"]), Path(params["intents"])
     seed = int(params["seed"])
     with Stopwatch() as start:
@@ -274,12 +329,12 @@ def measure_serving(params: dict[str, Any], emit: Callable[..., None]) -> None:
 
 
 def measure_addition(params: dict[str, Any], emit: Callable[..., None]) -> None:
-    from bot.loading import snapshot
-    from bot.loading.lexicon import thesaurus_path
+    from bot.loading.engine import load_saved, semantic_encoder
+    from bot.semantic_model import semantic_enabled
 
+    _mode(params)
     knowledge, intents = Path(params["knowledge"]), Path(params["intents"])
     with Stopwatch() as add:
-        _, report = snapshot.load_or_build(
-            knowledge, intents, thesaurus_path(knowledge), progress=_Phases(emit)
-        )
+        encoder = semantic_encoder(semantic_enabled())
+        _, report = load_saved(knowledge, intents, encoder, _Phases(emit))
     emit("added", seconds=add.seconds, parsed=report.parsed, peak=process_memory()[1])

@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 
 from bot.cli.common import engine_or_exit
-from bot.core.evaluation import Report, median_ms, run_eval
+from bot.core.evaluation import Report, accuracy_by_confidence, median_ms, run_eval
 
 
 def run_eval_file(args: argparse.Namespace) -> int:
@@ -30,6 +30,7 @@ def run_eval_file(args: argparse.Namespace) -> int:
     summary = report.summary()
     summary["seconds"] = round(elapsed, 3)
     summary["median_ms_per_question"] = median_ms(report)
+    summary["by_confidence"] = accuracy_by_confidence(report)
     if args.json:
         summary["failures"] = [
             {
@@ -84,6 +85,12 @@ def render(report: Report, summary: dict[str, Any]) -> str:
         "mrr",
     ):
         lines.append(f"{key:<28}{summary[key]:.3f}")
+    lines.append("")
+    lines.append(f"{'confidence':<14}{'correct':>8}{'answered':>10}{'accuracy':>10}")
+    for band in summary.get("by_confidence", []):
+        accuracy = f"{band['accuracy']:.1%}" if band["answered"] else "-"
+        lines.append(f"{band['band']:<14}{band['correct']:>8}{band['answered']:>10}{accuracy:>10}")
+    lines.append("")
     lines.append(f"{'quotes_verbatim':<28}{summary['quotes_verbatim']}")
     lines.append(f"{'median_ms_per_question':<28}{summary['median_ms_per_question']}")
     return "\n".join(lines)

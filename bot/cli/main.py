@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -26,6 +27,12 @@ def _add_common(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
         default=default_i,
         metavar="DIR",
         help="folder of intent YAML files (default: intents/)",
+    )
+    parser.add_argument(
+        "--no-semantic",
+        action="store_true",
+        default=argparse.SUPPRESS if suppress else False,
+        help="answer from the words alone, without semantic matching (RESBOT_SEMANTIC=off)",
     )
 
 
@@ -107,6 +114,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     command: str = args.command
+    if args.no_semantic:
+        # Through the environment, so that server workers and bench processes see it too.
+        os.environ["RESBOT_SEMANTIC"] = "off"
     try:
         if command == "ask":
             from bot.cli.ask import run_ask

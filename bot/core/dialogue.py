@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from bot.core.answers.compose import short_label
-from bot.core.answers.facts import document_fields, fill, template_fields
+from bot.core.answers.templates import document_fields, fill, template_fields
 from bot.core.index import Hit, Query
 from bot.core.intents import Intent, ordinal_value
 from bot.core.models import Answer, ConversationState, Document, Paragraph

@@ -8,25 +8,32 @@ from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import fields, replace
 from typing import Any, TypeVar
 
+import numpy as np
+
 from bot.core import dialogue, followups, grounding
-from bot.core.answers import facts
+from bot.core.answers import facts, paragraphs, templates
 from bot.core.answers import lists as listing
+from bot.core.answers.asked import Asked, asked_in, counted, holds
 from bot.core.answers.compose import (
     fallback_answer,
     plain_answer,
     quoted_answer,
+    short_label,
 )
 from bot.core.answers.topics import (
     FALLBACK_THRESHOLD,
+    HIGH_CONFIDENCE,
     Retrieved,
     absent_verbs,
+    broad_share,
     clause_selection,
     companions,
+    has_cue,
     retrieve,
 )
 from bot.core.cache import BoundedCache
 from bot.core.debug import Debug
-from bot.core.index import Analyzer, ParagraphIndex
+from bot.core.index import Analyzer, Hit, ParagraphIndex
 from bot.core.intents import Action, Intent, IntentClassifier, IntentMatch
 from bot.core.kinds import kind_of, kinds_in
 from bot.core.lexicon import Lexicon
@@ -34,11 +41,31 @@ from bot.core.models import Answer, ConversationState, Document, Paragraph, Turn
 from bot.core.names import Names
 from bot.core.references import DocumentReferences
 from bot.core.routing import Ask, Composed
+from bot.core.semantic import (
+    Encoder,
+    EncoderUnavailable,
+    Floats,
+    SemanticIndex,
+    SemanticScores,
+)
 from bot.core.suggestions import another_document, conversation_suggestions
+from bot.core.text import fold
 
 MAX_MESSAGE_CHARS = 2000
 STAY_THRESHOLD = 0.5
 MAX_CHOICES = 8
+QUESTION_VECTORS = 512  # encoded questions remembered (a follow-up re-asks the same text)
+# A question whose words run through this share of a resolution's paragraphs asks about what
+# the resolution is about as a whole: it is answered with the most central paragraphs.
+BROAD_SHARE = 0.25
+BROAD_CONFIDENCE = 0.6
+# Paragraphs looked at for one that holds the kind of fact asked (a date, a number): those
+# whose fused score is at least this share of the first one's.
+FACT_SEARCH_RATIO = 0.5
+# A passage quoted for the kind of fact asked for needs at least this confidence, and so does
+# one found by meaning alone (none of the question's words in it).
+FACT_THRESHOLD = 0.4
+MEANING_ONLY_THRESHOLD = 0.4
 
 
 Handler = Callable[["AnswerEngine", Ask, IntentMatch], Composed]
@@ -99,6 +126,8 @@ class AnswerEngine:
         cache_size: int = 0,
         index: ParagraphIndex | None = None,
         names: Sequence[Names] | None = None,
+        encoder: Encoder | None = None,
+        semantic: SemanticIndex | None = None,
     ) -> None:
         """`index`: one already built over these documents (a saved engine's), else built."""
         self.documents = tuple(documents)
@@ -125,6 +154,54 @@ class AnswerEngine:
         stem = self.analyzer.stemmer.stem
         self._verb_stems = frozenset(stem(v.split()[0]) for v in lexicon.operative_verbs)
         self.set_cache_size(cache_size)
+        # Semantic matching: the vectors (plain arrays, saved with the engine) and the encoder
+        # that turns a question into a vector (never saved; attached again after loading).
+        if semantic is None and encoder is not None:
+            semantic = SemanticIndex.build([e.paragraph for e in self.index.entries], encoder)
+        self.semantic = semantic
+        self.encoder: Encoder | None = None
+        self._vectors: BoundedCache[str, Floats] = BoundedCache(QUESTION_VECTORS)
+        self.use_encoder(encoder)
+
+    def use_encoder(self, encoder: Encoder | None) -> None:
+        """Turn semantic matching on with this encoder (it must be the model the saved vectors
+        came from), or off with None."""
+        if encoder is not None and (
+            self.semantic is None or self.semantic.model_id != encoder.model_id
+        ):
+            encoder = None
+        self.encoder = encoder
+        self._vectors = BoundedCache(QUESTION_VECTORS)
+        self.set_cache_size(self._cache.size)
+
+    @property
+    def semantic_on(self) -> bool:
+        return self.encoder is not None and self.semantic is not None
+
+    def __getstate__(self) -> dict[str, object]:
+        state = dict(self.__dict__)
+        state["encoder"] = None  # a model session is no part of a saved engine
+        return state
+
+    def _semantic_lookup(
+        self, text: str, documents: frozenset[int] | None = None
+    ) -> tuple[Floats, SemanticScores] | None:
+        """The question's vector (encoded once per text) and its cosines (with approximate
+        search, exact for every paragraph of the `documents` it is scoped to)."""
+        if self.encoder is None or self.semantic is None:
+            return None
+        vector = self._vectors.get(text)
+        if vector is None:
+            try:
+                vector = self.encoder.encode([text])[0]
+            except EncoderUnavailable:
+                self.encoder = None  # the encoder said why; answer lexically from now on
+                return None
+            self._vectors.put(text, vector)
+        entries = None
+        if documents is not None and self.semantic.approximate:
+            entries = np.flatnonzero(self.index.entry_mask(documents)).astype(np.int32)
+        return vector, self.semantic.score(vector, entries)
 
     def set_cache_size(self, size: int) -> None:
         """Answers kept for repeated messages (0: none); the cache is not part of a snapshot."""
@@ -167,7 +244,7 @@ class AnswerEngine:
             # "and in the ICC one?": the last question again, in the document named now
             text = state.last_question
             routed, _, _, named = self._route(text)
-        composed, key = self._composed(Ask(routed, state, scope, named, context_lost))
+        composed, key = self._composed(Ask(routed, state, scope, named, context_lost, text))
         answer = composed.answer
         next_state = dialogue.next_state(state, answer, text, composed.topic)
         suggested, _ = self._recall(
@@ -187,7 +264,7 @@ class AnswerEngine:
         senders share, such as the resolution they are on) is answered once for every
         sender."""
         scope = ask.scope
-        message = (ask.text, scope.document, scope.among, ask.named, ask.context_lost)
+        message = (ask.text, ask.message, scope.document, scope.among, ask.named, ask.context_lost)
         return self._recall(
             self._cache,
             message,
@@ -315,8 +392,34 @@ class AnswerEngine:
     def _retrieve(self, ask: Ask, match: IntentMatch) -> Composed:
         return self.answer_topic(ask, match.intent.name)
 
+    def _metadata(self, ask: Ask, match: IntentMatch) -> Composed:
+        """The resolution's own header facts, unless the question names another instrument
+        that the text itself speaks of ("when was the Vienna Declaration adopted?"): then the
+        paragraph that cites it answers, with the date or body it gives."""
+        if self._cited_instrument(ask):
+            return self.answer_topic(ask, "topic")
+        return self._header_fact(ask, match)
+
+    def _cited_instrument(self, ask: Ask) -> str:
+        """An instrument the question names by its proper name ("the Millennium Declaration",
+        "the Helms-Burton law") whose name words all stand in one paragraph of the resolutions
+        in scope."""
+        document = self.current(ask.state, ask.scope)
+        scope = [self.doc_index(document.symbol)] if document else range(len(self.documents))
+        naming = set(fold(ask.named).split())  # the words that named the resolution itself
+        for name in instrument_names(ask.message or ask.text):
+            words = [fold(w) for w in re.findall(r"[\w'-]+", name)]
+            if naming.issuperset(words):
+                continue  # "the TB declaration": the resolution asked about, by its name
+            for index in scope:
+                for entry in self.index.document_entries(index):
+                    text = fold(entry.paragraph.text)
+                    if all(re.search(rf"\b{re.escape(w)}\b", text) for w in words):
+                        return name
+        return ""
+
     @needs_document
-    def _metadata(self, ask: Ask, match: IntentMatch, document: Document) -> Composed:
+    def _header_fact(self, ask: Ask, match: IntentMatch, document: Document) -> Composed:
         template = random_choice(match.intent.responses, ask.text)
         suggestions = self.document_suggestions(document)
         return Composed(facts.metadata_answer(match.intent.name, document, template, suggestions))
@@ -336,7 +439,7 @@ class AnswerEngine:
         def leads(paragraph: Paragraph) -> bool:
             return listing.lead_matches(stemmer, paragraph, wanted)
 
-        answer = facts.lookup_answer(
+        answer = paragraphs.lookup_answer(
             match.intent.name,
             document,
             match.slots,
@@ -377,36 +480,158 @@ class AnswerEngine:
 
     def _topic_answer(self, ask: Ask, intent: str, retrieved: Retrieved) -> Answer:
         text, state, scope = ask.text, ask.state, ask.scope
-        absent = absent_verbs(self.index, retrieved.query, self._verb_stems)
+        named = None if scope.document is None else frozenset({scope.document})
+        absent = absent_verbs(self.index, retrieved.query, self._verb_stems, named)
         if absent:
             return self._verb_not_used(absent[0], state, scope)
-        if not retrieved.hits or retrieved.confidence < FALLBACK_THRESHOLD:
-            document = self.current(state, scope)
-            where = document.symbol if document else "the loaded resolutions"
-            return self.fallback(
-                "fallback",
-                f"I could not find that in the text of {where}, so I will not guess.",
-                state,
-                confidence=retrieved.confidence,
-                scope=scope,
-            )
+        confidence = retrieved.confidence
+        broad = self._broad(retrieved)
+        if broad:
+            confidence = max(confidence, BROAD_CONFIDENCE)
+        threshold = FALLBACK_THRESHOLD
+        if retrieved.fused and retrieved.hits and not retrieved.hits[0].coverage:
+            threshold = MEANING_ONLY_THRESHOLD  # not one of the question's words is in it
+        if not retrieved.hits or confidence < threshold:
+            return self._not_found(retrieved, state, scope, confidence)
         ambiguous = dialogue.ambiguous_documents(retrieved.hits, scope, state, self.documents)
         if ambiguous:
             return self.ask_which(text, intent, state, ambiguous)
-        top = retrieved.hits[0]
+        asked = asked_in(text)
+        if has_cue(text, self.lexicon.source_cues) or retrieved.hits[0].paragraph.kind == "fn":
+            asked = Asked()  # "where is it published?" asks for a source: a footnote gives it
+        position = self._holding_fact(retrieved, asked, text)
+        if position is None:
+            return self._fact_not_given(retrieved, asked, state, scope)
+        top = retrieved.hits[position]
+        if position:  # a lower paragraph holds the fact asked for: trust it as much as its score
+            confidence *= top.score / max(retrieved.hits[0].score, 1e-9)
+        if asked.any and confidence < FACT_THRESHOLD:
+            # A weak match that happens to hold a number or a date is a wrong fact more often
+            # than a helpful passage: a fact is quoted only from a passage at least in the
+            # middle band.
+            return self._fact_not_given(retrieved, asked, state, scope)
         document = self.documents[top.entry.document]
-        selections = [clause_selection(self.index, top.entry, retrieved.query)]
-        for hit in companions(retrieved, kinds_in(text)):
-            selections.append(clause_selection(self.index, hit.entry, retrieved.query))
-        lead = dialogue.topic_lead(document, top.paragraph)
+        cosines = self._clause_cosines(retrieved, top)
+        selections = [clause_selection(self.index, top.entry, retrieved.query, cosines, asked)]
+        if not asked.any:
+            for hit in companions(retrieved, kinds_in(text)):
+                selections.append(
+                    clause_selection(
+                        self.index, hit.entry, retrieved.query, self._clause_cosines(retrieved, hit)
+                    )
+                )
+        if broad:
+            lead = (
+                f"“{topic_words(retrieved)}” runs through {document.symbol} "
+                f"({broad} of its paragraphs); "
+                f"the passage most centrally about it is {short_label(top.paragraph)}:"
+            )
+        elif confidence >= HIGH_CONFIDENCE:
+            lead = dialogue.topic_lead(document, top.paragraph)
+        else:
+            lead = (
+                f"The closest passage is {short_label(top.paragraph)} of {document.symbol}, "
+                "though it may not answer exactly what you asked:"
+            )
         return quoted_answer(
             intent=intent,
-            confidence=retrieved.confidence,
+            confidence=confidence,
             lead=lead,
             document=document,
             selections=selections,
             suggestions=self.document_suggestions(document),
         )
+
+    def _broad(self, retrieved: Retrieved) -> int:
+        """How many paragraphs of the best hit's document hold every word of a short question
+        when they are a large share of it (0 otherwise): "human rights" in 71/194."""
+        if not retrieved.hits or not retrieved.query.terms or len(retrieved.query.terms) > 3:
+            return 0
+        document = retrieved.hits[0].entry.document
+        count, share = broad_share(self.index, retrieved.query, document)
+        return count if share >= BROAD_SHARE else 0
+
+    def _holding_fact(self, retrieved: Retrieved, asked: Asked, question: str) -> int | None:
+        """The position of the first good hit whose paragraph holds the fact asked for."""
+        if not asked.any:
+            return 0
+        best = retrieved.hits[0].score
+        for position, hit in enumerate(retrieved.hits):
+            if hit.score < FACT_SEARCH_RATIO * best:
+                break
+            if (
+                hit.paragraph.kind != "fn"
+                and holds(asked, hit.paragraph.text)
+                and (asked.kind != "quantity" or self._counts(hit, retrieved, counted(question)))
+            ):
+                return position
+        return None
+
+    def _counts(self, hit: Hit, retrieved: Retrieved, thing: str) -> bool:
+        """Whether a clause of the paragraph holds a number beside what the question counts
+        (the word or a thesaurus synonym of it): "how many judges" is not answered by "three
+        conferences". True when the question names nothing the query kept."""
+        term = next((t for t in retrieved.query.terms if fold(t.surface) == thing), None)
+        if term is None:
+            return True
+        text = hit.paragraph.text
+        for (start, end), stems in self.index.clauses(hit.entry):
+            named = any(all(s in stems for s in alt.stems) for alt in term.alternatives)
+            if named and holds(Asked("quantity"), text[start:end]):
+                return True
+        return False
+
+    def _clause_cosines(self, retrieved: Retrieved, hit: Hit) -> dict[tuple[int, int], float]:
+        if self.semantic is None or retrieved.question_vector is None:
+            return {}
+        entry_id = self.index.entry_id(hit.entry)
+        return self.semantic.clause_cosines(entry_id, retrieved.question_vector)
+
+    def _not_found(
+        self,
+        retrieved: Retrieved,
+        state: ConversationState,
+        scope: dialogue.Scope,
+        confidence: float,
+    ) -> Answer:
+        document = self.current(state, scope)
+        where = document.symbol if document else "the loaded resolutions"
+        answer = self.fallback(
+            "fallback",
+            f"I could not find that in the text of {where}, so I will not guess.",
+            state,
+            confidence=confidence,
+            scope=scope,
+        )
+        return self._with_related(answer, retrieved)
+
+    def _fact_not_given(
+        self, retrieved: Retrieved, asked: Asked, state: ConversationState, scope: dialogue.Scope
+    ) -> Answer:
+        top = retrieved.hits[0]
+        document = self.documents[top.entry.document]
+        text = (
+            f"{document.symbol} does not give {asked.noun}. The passage closest to your "
+            f"question is {short_label(top.paragraph)}, which does not say it."
+        )
+        answer = self.fallback("fact_not_given", text, state, confidence=0.0, scope=scope)
+        return self._with_related(answer, retrieved)
+
+    def _with_related(self, answer: Answer, retrieved: Retrieved) -> Answer:
+        """A refusal names the closest paragraph as something to ask about instead."""
+        if not retrieved.hits or retrieved.hits[0].score <= 0:
+            return answer
+        top = retrieved.hits[0]
+        document = self.documents[top.entry.document]
+        related = f"What does {short_label(top.paragraph)} of {document.symbol} say?"
+        if related in answer.suggestions:
+            return answer
+        suggestions = (related, *answer.suggestions)
+        lines = [
+            answer.lead,
+            "You can ask, for example:\n" + "\n".join(f"- {s}" for s in suggestions),
+        ]
+        return replace(answer, suggestions=suggestions, text="\n\n".join(lines))
 
     def _retrieve_in_context(
         self,
@@ -420,8 +645,19 @@ class AnswerEngine:
         elsewhere only when another document answers well."""
         cues = self.lexicon.source_cues
 
+        semantic = (
+            (lambda scoped: self._semantic_lookup(text, scoped)) if self.semantic_on else None
+        )
+
         def search(documents: frozenset[int] | None) -> Retrieved:
-            return retrieve(self.index, text, documents=documents, source_cues=cues, focus=focus)
+            return retrieve(
+                self.index,
+                text,
+                documents=documents,
+                source_cues=cues,
+                focus=focus,
+                semantic=semantic,
+            )
 
         if scope.document is not None:
             return search(frozenset({scope.document}))
@@ -442,7 +678,7 @@ class AnswerEngine:
         if document is None:
             text = f"None of the loaded resolutions uses the verb “{verb}”."
         else:
-            verbs = facts.document_fields(document)["operative_verbs"]
+            verbs = templates.document_fields(document)["operative_verbs"]
             text = (
                 f"{document.symbol} does not use the verb “{verb}” anywhere in its text. "
                 f"What its operative paragraphs do: {verbs}."
@@ -505,10 +741,10 @@ class AnswerEngine:
         """One of the intent's responses, filled with the current document's fields (the
         first document when the conversation has none) and the loaded symbols."""
         document = self.current(state, scope) or (self.documents[0] if self.documents else None)
-        values = facts.document_fields(document) if document else {}
+        values = templates.document_fields(document) if document else {}
         values["documents"] = ", ".join(d.symbol for d in self.documents)
         template = random_choice(match.intent.responses, match.intent.name)
-        return facts.fill(template, values), document
+        return templates.fill(template, values), document
 
     def fallback(
         self,
@@ -587,6 +823,32 @@ HANDLERS: dict[Action, Handler] = {
     "lookup": AnswerEngine._lookup,
     "list": AnswerEngine._list,
 }
+
+
+# "the Vienna Declaration", "the Rome Statute", "the Helms-Burton law": capitalised words before
+# the kind of instrument (the capitalised words are its proper name).
+INSTRUMENT_KINDS = (
+    "declaration|programme|program|convention|statute|treaty|agenda|act|law|charter|agreement|"
+    "protocol|covenant|strategy|plan|platform|consensus|principles|conference|summit"
+)
+_INSTRUMENT = re.compile(rf"\b((?:[A-Z][\w'-]*[ -])*[A-Z][\w'-]*)[ -](?i:{INSTRUMENT_KINDS})\b")
+_NOT_A_NAME = frozenset({"the", "un", "united", "nations", "general", "assembly", "this", "that"})
+
+
+def instrument_names(text: str) -> list[str]:
+    """The proper names of the instruments a question names (without the kind word)."""
+    found = []
+    for match in _INSTRUMENT.finditer(text):
+        words = [w for w in match.group(1).split() if w[:1].isupper()]
+        words = [w for w in words if w.casefold() not in _NOT_A_NAME]
+        if words:
+            found.append(" ".join(words))
+    return found
+
+
+def topic_words(retrieved: Retrieved) -> str:
+    """The words of the question that searched, as the user wrote them."""
+    return " ".join(t.surface for t in retrieved.query.terms)
 
 
 def random_choice(options: Sequence[str], seed_text: str) -> str:

@@ -217,3 +217,35 @@ def timed_reply(engine: AnswerEngine, message: str, state: ConversationState) ->
 def median_ms(report: Report) -> float:
     times = sorted(o.ms for o in report.outcomes)
     return round(times[len(times) // 2], 3) if times else 0.0
+
+
+# Confidence bands of the answers that cite something: [low, high).
+CONFIDENCE_BANDS: tuple[tuple[float, float], ...] = (
+    (0.8, 1.01),
+    (0.6, 0.8),
+    (0.4, 0.6),
+    (0.0, 0.4),
+)
+
+
+def accuracy_by_confidence(report: Report) -> list[dict[str, Any]]:
+    """How often the answers given at each confidence were right: a confidence that means
+    what it says is right about as often as it claims (>= 90% at 0.8 and above). Only answers
+    that cite a paragraph count; fallbacks and clarifying questions claim nothing."""
+    rows = []
+    for low, high in CONFIDENCE_BANDS:
+        inside = [
+            o
+            for o in report.outcomes
+            if o.answer.citations and not o.answer.fallback and low <= o.answer.confidence < high
+        ]
+        right = sum(o.correct for o in inside)
+        rows.append(
+            {
+                "band": f"[{low:.1f}, {min(high, 1.0):.1f}{']' if high > 1 else ')'}",
+                "answered": len(inside),
+                "correct": right,
+                "accuracy": _ratio(right, len(inside)),
+            }
+        )
+    return rows

@@ -9,8 +9,8 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from bot.core import dialogue
-from bot.core.answers import facts, navigation
 from bot.core.answers import lists as listing
+from bot.core.answers import navigation, paragraphs
 from bot.core.answers.compose import fallback_answer, quoted_answer, short_label, whole
 from bot.core.intents import IntentMatch
 from bot.core.models import Answer, ConversationState, Document, Paragraph
@@ -78,7 +78,7 @@ def navigate(
             selections=[whole(current)],
             suggestions=suggestions,
         )
-    return facts.paragraph_answer(
+    return paragraphs.paragraph_answer(
         name,
         document,
         current,

@@ -191,6 +191,36 @@ class ParagraphIndex:
             self._rows.put(document, rows)
         return rows.get(paragraph_id)
 
+    def entry_mask(self, documents: frozenset[int] | None) -> npt.NDArray[np.bool_]:
+        """Which entries belong to the given documents (all when None)."""
+        if documents is None:
+            return np.ones(len(self.entries), dtype=bool)
+        mask = np.zeros(len(self.entries), dtype=bool)
+        for document in documents:
+            if 0 <= document < len(self.documents):
+                mask[int(self._doc_start[document]) : int(self._doc_start[document + 1])] = True
+        return mask
+
+    def document_entries(self, document: int) -> list[Entry]:
+        """The entries of one document, in order."""
+        if not 0 <= document < len(self.documents):
+            return []
+        a, b = int(self._doc_start[document]), int(self._doc_start[document + 1])
+        return [self.entry(i) for i in range(a, b)]
+
+    def paragraph_stems(self, entry: Entry) -> frozenset[str]:
+        """Every stem of a paragraph (the union of its clauses')."""
+        return frozenset().union(*(stems for _, stems in self.clauses(entry)))
+
+    def citing(self, entry: Entry) -> list[int]:
+        """The entry ids of the paragraphs that cite a footnote."""
+        found = (self.find(entry.document, p) for p in entry.paragraph.cited_by)
+        return [i for i in found if i is not None]
+
+    def embedded_mask(self) -> npt.NDArray[np.bool_]:
+        """Entries whose kind carries a sentence vector (not footnotes)."""
+        return np.asarray(self._kinds != KIND_CODES["fn"], dtype=bool)
+
     # -- querying ------------------------------------------------------------------------------
     def query(self, text: str) -> Query:
         return self.analyzer.query(text, self.vocabulary)

@@ -21,6 +21,9 @@ class Ask(NamedTuple):
     # The sender's conversation could not be recalled (the store lost or distrusted it): a
     # follow-up says so rather than that nothing was discussed yet.
     context_lost: bool = False
+    # The message as written, before a resolution's name was taken out of it (a name may share
+    # words with what is asked: "the Vienna Declaration on human rights").
+    message: str = ""
 
 
 @dataclass(frozen=True, slots=True)

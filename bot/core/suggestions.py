@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.core.answers.compose import short_label
-from bot.core.answers.facts import neighbour
+from bot.core.answers.paragraphs import neighbour
 from bot.core.models import Answer, ConversationState, Document
 
 MAX_SUGGESTIONS = 4

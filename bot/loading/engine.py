@@ -4,6 +4,7 @@ for the same files (bot.loading.snapshot)."""
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,6 +17,18 @@ from bot.loading.errors import LoadError
 from bot.loading.intents import load_intents
 from bot.loading.lexicon import load_lexicon, thesaurus_path
 from bot.loading.progress import Progress
+from bot.loading.semantic_rows import SemanticRows
+from bot.loading.snapshot import BuildReport
+from bot.semantic_model import (
+    MODEL,
+    OnnxEncoder,
+    SemanticUnavailable,
+    semantic_enabled,
+    shared_encoder,
+)
+from bot.semantic_model.standin import STAND_IN, StandInEncoder, stand_in_encoder
+
+SentenceEncoder = OnnxEncoder | StandInEncoder
 
 log = logging.getLogger(__name__)
 
@@ -36,30 +49,91 @@ def load_engine(
     cache_size: int = 0,
     snapshot: bool = True,
     progress: Progress | None = None,
+    semantic: bool | None = None,
 ) -> AnswerEngine:
     """Load and validate everything; raise LoadError listing every problem found. With
     `snapshot`, the engine saved under knowledge/.cache is reused for the files it was made
     from and updated for the others (see bot.loading.snapshot); `progress` shows a long
-    build (default: on standard error when it is a terminal, and in the log)."""
-    from bot.loading import snapshot as snapshots
-
+    build (default: on standard error when it is a terminal, and in the log). `semantic`
+    (default: RESBOT_SEMANTIC, on unless "off") adds semantic matching: clause and paragraph
+    vectors are computed for each new document when the engine is built and saved with it
+    (one saved engine per mode); the model is loaded only when a question first needs it."""
     thesaurus = thesaurus_path(knowledge_dir)
     if thesaurus.parent != knowledge_dir:
         log.info("%s has no thesaurus.yaml: using the one shipped with resbot", knowledge_dir)
+    encoder = semantic_encoder(semantic_enabled() if semantic is None else semantic)
     if snapshot:
-        progress = progress if progress is not None else Progress.on_terminal()
-        engine, _ = snapshots.load_or_build(
-            knowledge_dir, intents_dir, thesaurus, progress=progress
-        )
+        engine, _ = load_saved(knowledge_dir, intents_dir, encoder, progress)
     else:
         loaded = load_all(knowledge_dir, intents_dir)
         if loaded.problems:
             raise LoadError(loaded.problems)
-        engine = AnswerEngine(
-            loaded.documents, loaded.intents, loaded.lexicon, aliases=loaded.aliases
-        )
+        engine = build_engine(loaded, encoder)
     engine.set_cache_size(cache_size)
     return engine
+
+
+def load_saved(
+    knowledge_dir: Path,
+    intents_dir: Path,
+    encoder: SentenceEncoder | None,
+    progress: Progress | None = None,
+) -> tuple[AnswerEngine, BuildReport]:
+    """The saved engine of this mode, updated for what changed (bot.loading.snapshot), with
+    semantic matching on when `encoder` is given and its model can run."""
+    from bot.loading import snapshot as snapshots
+
+    progress = progress if progress is not None else Progress.on_terminal()
+    thesaurus = thesaurus_path(knowledge_dir)
+    try:
+        engine, report = snapshots.load_or_build(
+            knowledge_dir,
+            intents_dir,
+            thesaurus,
+            progress=progress,
+            rows=SemanticRows(encoder) if encoder is not None else None,
+            tag=saved_tag(encoder),
+        )
+    except SemanticUnavailable:  # the model cannot run (logged): answer lexically
+        encoder = None
+        engine, report = snapshots.load_or_build(
+            knowledge_dir, intents_dir, thesaurus, progress=progress
+        )
+    engine.use_encoder(encoder)
+    return engine, report
+
+
+def saved_tag(encoder: SentenceEncoder | None) -> str:
+    """The saved engine of each mode has its own folder (bot.loading.snapshot.engine_folder):
+    switching RESBOT_SEMANTIC neither drops nor re-embeds the other's."""
+    return "semantic" if encoder is not None else ""
+
+
+def semantic_encoder(enabled: bool) -> SentenceEncoder | None:
+    """The shipped model's encoder (not loaded yet), or None when semantic matching is off or
+    its package is not installed (logged). RESBOT_SEMANTIC=bench-stand-in: the stand-in that
+    `resbot bench` measures its largest corpora with (bot.semantic_model.standin)."""
+    if not enabled:
+        return None
+    if os.environ.get("RESBOT_SEMANTIC", "").strip() == STAND_IN:
+        return stand_in_encoder()
+    encoder = shared_encoder(MODEL)
+    try:
+        MODEL.model_path()
+    except SemanticUnavailable as error:
+        log.warning("semantic matching off: %s", error)
+        return None
+    return encoder
+
+
+def build_engine(loaded: Loaded, encoder: SentenceEncoder | None) -> AnswerEngine:
+    """The engine, with clause and paragraph vectors when an encoder is given (lexical alone
+    when its model cannot run: the reason is logged)."""
+    documents, intents, lexicon = loaded.documents, loaded.intents, loaded.lexicon
+    try:
+        return AnswerEngine(documents, intents, lexicon, aliases=loaded.aliases, encoder=encoder)
+    except SemanticUnavailable:
+        return AnswerEngine(documents, intents, lexicon, aliases=loaded.aliases)
 
 
 def load_all(knowledge_dir: Path, intents_dir: Path) -> Loaded:

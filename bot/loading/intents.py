@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from bot.core.answers.facts import META_FIELDS, template_fields
+from bot.core.answers.templates import META_FIELDS, template_fields
 from bot.core.intents import Intent, expand_macros
 from bot.loading.patterns import pattern_problems
 from bot.loading.yamlfiles import line_of, packaged_schema, read_yaml, schema_problems

@@ -426,11 +426,13 @@ class SavedEngine:
     rows: dict[str, Array] = field(default_factory=dict)  # further arrays, see the module
     row_kinds: dict[str, str] = field(default_factory=dict)  # name -> "entry" | "owner:NAME"
     names: list[Names] | None = None  # per document (bot.core.names), when saved
+    shared: dict[str, Array] = field(default_factory=dict)  # arrays of no one row (centroids)
 
     def files(self) -> tuple[dict[str, Array], dict[str, Any], dict[str, Any]]:
         """(arrays, JSON documents, meta) for bot.loading.store.write."""
         arrays = {**self.index.named(), **self.paragraphs.named()}
         arrays.update({f"rows_{name}": array for name, array in self.rows.items()})
+        arrays.update({f"shared_{name}": array for name, array in self.shared.items()})
         documents = {
             "documents": documents_to_json(self.documents),
             "tables": {k: list(v) for k, v in self.index.tables().items()},
@@ -439,7 +441,11 @@ class SavedEngine:
         }
         if self.names is not None:
             documents["names"] = names_to_json(self.names)
-        meta = {"keys": dict(self.keys), "rows": dict(self.row_kinds)}
+        meta = {
+            "keys": dict(self.keys),
+            "rows": dict(self.row_kinds),
+            "shared": sorted(self.shared),
+        }
         return arrays, documents, meta
 
     @classmethod
@@ -480,6 +486,11 @@ class SavedEngine:
         missing_rows = [n for n, a in rows.items() if a is None]
         if missing_rows:
             raise ValueError(f"row arrays {missing_rows} are missing")
+        shared_names = stored.meta.get("shared", [])
+        if not isinstance(shared_names, list) or not all(
+            isinstance(n, str) and f"shared_{n}" in stored.arrays for n in shared_names
+        ):
+            raise ValueError("the manifest's shared arrays are malformed or missing")
         saved = cls(
             documents,
             index,
@@ -490,6 +501,7 @@ class SavedEngine:
             {n: a for n, a in rows.items() if a is not None},
             dict(row_kinds),
             names,
+            {n: stored.arrays[f"shared_{n}"] for n in shared_names},
         )
         saved.check_rows()
         return saved
@@ -503,6 +515,7 @@ class SavedEngine:
             index=index,
             paragraphs=ParagraphColumns.from_named(stored.arrays, index.entries),
             rows={n: stored.arrays[f"rows_{n}"] for n in self.row_kinds},
+            shared={n: stored.arrays[f"shared_{n}"] for n in self.shared},
         )
         mapped.check_rows()
         return mapped

@@ -44,6 +44,7 @@ from bot.core.lexicon import Lexicon
 from bot.core.models import Document
 from bot.core.names import Names, derive_names
 from bot.core.postings import IndexArrays, Run, Tables, document_postings, update
+from bot.core.semantic import IvfLists, SemanticIndex
 from bot.loading import store
 from bot.loading.aliases import load_aliases
 from bot.loading.documents import (
@@ -72,7 +73,7 @@ CACHE_DIR = ".cache"
 ENGINE_DIR = "engine"
 LEGACY_PICKLES = "engine-*.pickle"  # the format before version 1: removed, never read
 PACKAGE = Path(__file__).resolve().parents[1]
-CODE_FOLDERS = ("core", "loading", "pdfimport")
+CODE_FOLDERS = ("core", "loading", "pdfimport", "semantic_model")
 CODE_SUFFIXES = {".py", ".json"}
 RACY_NS = 2_000_000_000
 
@@ -155,8 +156,9 @@ def fingerprint(knowledge_dir: Path, intents_dir: Path, *files: Path) -> str:
 
 
 # -- load or build --------------------------------------------------------------------------
-def engine_folder(knowledge_dir: Path) -> Path:
-    return knowledge_dir / CACHE_DIR / ENGINE_DIR
+def engine_folder(knowledge_dir: Path, tag: str = "") -> Path:
+    """Where the engine of one mode is saved (`tag`: "" lexical, "semantic" with vectors)."""
+    return knowledge_dir / CACHE_DIR / (f"{ENGINE_DIR}-{tag}" if tag else ENGINE_DIR)
 
 
 def load_or_build(
@@ -166,11 +168,13 @@ def load_or_build(
     *,
     progress: Progress,
     rows: RowMaker | None = None,
+    tag: str = "",
 ) -> tuple[AnswerEngine, BuildReport]:
-    """The engine for these files: the saved one, updated for what changed, saved again."""
+    """The engine for these files: the saved one, updated for what changed, saved again
+    (in the folder of its mode, `tag`: see engine_folder)."""
     started = time.perf_counter()
     report = BuildReport()
-    folder = engine_folder(knowledge_dir)
+    folder = engine_folder(knowledge_dir, tag)
     _remove_legacy(knowledge_dir / CACHE_DIR)
     names = document_names(knowledge_dir) if knowledge_dir.is_dir() else []
     keys = {
@@ -178,6 +182,7 @@ def load_or_build(
         "lexicon": file_digest(thesaurus) if thesaurus.is_file() else "",
         "intents": folder_digest(intents_dir),
         "rows": rows.key if rows is not None else "",
+        "model": getattr(rows, "model_id", "") if rows is not None else "",
     }
     with store.locked(folder) as writable:
         saved, report.reason = _read(folder, keys["code"])
@@ -210,7 +215,31 @@ def engine_from(saved: SavedEngine, knowledge_dir: Path) -> AnswerEngine:
     index = ParagraphIndex(documents, Analyzer(saved.lexicon), saved.index)
     aliases = {d.symbol: d.aliases for d in saved.documents if d.aliases}
     return AnswerEngine(
-        documents, saved.intents, saved.lexicon, aliases=aliases, index=index, names=saved.names
+        documents,
+        saved.intents,
+        saved.lexicon,
+        aliases=aliases,
+        index=index,
+        names=saved.names,
+        semantic=semantic_index(saved),
+    )
+
+
+def semantic_index(saved: SavedEngine) -> SemanticIndex | None:
+    """The saved paragraph and clause vectors (float16) with their inverted file, if any."""
+    rows, shared = saved.rows, saved.shared
+    if "paragraph_vectors" not in rows or not saved.keys.get("model"):
+        return None
+    lists = None
+    if "centroids" in shared:
+        lists = IvfLists(shared["centroids"], rows["paragraph_lists"], rows["clause_lists"])
+    return SemanticIndex(
+        saved.keys["model"],
+        rows["paragraph_vectors"],
+        rows["clause_vectors"],
+        rows["clause_entry"],
+        rows["clause_spans"].reshape(-1, 2),
+        lists,
     )
 
 
@@ -481,6 +510,11 @@ def _build(
         index = update(saved.index if saved is not None else IndexArrays.empty(), placement)
         columns = ParagraphColumns.join([s.paragraphs for s in slices])
         joined = join_rows(slices, row_kinds)
+    shared: dict[str, Array] = {}
+    finish = getattr(rows, "finish", None)
+    if finish is not None:
+        kept_shared = saved.shared if saved is not None and not redo_rows else {}
+        joined, shared = finish(joined, kept_shared, progress)
     return SavedEngine(
         documents=[d for s in slices for d in s.documents],
         index=index,
@@ -491,6 +525,7 @@ def _build(
         rows=joined,
         row_kinds=row_kinds,
         names=names,
+        shared=shared,
     )
 
 

@@ -7,7 +7,6 @@ from pathlib import Path
 
 from bot.pdfimport.convert import convert_bytes
 from bot.pdfimport.files import write_atomically
-from bot.pdfimport.reader import read_bytes
 
 CACHE_VERSION = 1  # raise when the converter's output changes, so old entries are not used
 
@@ -25,6 +24,8 @@ def load_pdf_cached(path: Path, cache_dir: Path) -> str:
     and its stale entries are removed. A failing PDF raises PdfImportError and caches nothing.
     A cache that cannot be written is not an error: the text is still returned.
     """
+    from bot.pdfimport.reader import read_bytes  # pdfplumber: only when a PDF is read
+
     data = read_bytes(path)
     entry = cache_path(path, data, cache_dir)
     try:

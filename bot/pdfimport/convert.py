@@ -6,8 +6,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.pdfimport.layout import layout_text, output_name
-from bot.pdfimport.reader import read_bytes, read_pages
 from bot.pdfimport.resolution import read_resolution
+
+# bot.pdfimport.reader (pdfplumber, pdfminer: a fifth of a second to import) is imported when a
+# PDF is read, not by every command that merely could import one.
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,11 +21,15 @@ class Conversion:
 
 def convert_bytes(path: Path, data: bytes) -> Conversion:
     """Convert PDF `data` read from `path` (named in errors); raises PdfImportError."""
+    from bot.pdfimport.reader import read_pages
+
     resolution = read_resolution(path, read_pages(path, data))
     return Conversion(resolution.header.symbol, output_name(resolution), layout_text(resolution))
 
 
 def convert_pdf(path: Path) -> Conversion:
+    from bot.pdfimport.reader import read_bytes
+
     return convert_bytes(path, read_bytes(path))
 
 

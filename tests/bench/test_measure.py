@@ -7,7 +7,7 @@ import json
 import math
 
 from bot.bench.bm25 import Bm25Result
-from bot.bench.engine import EngineResult
+from bot.bench.engine import EngineResult, SemanticResult
 from bot.bench.measure import Latency, from_dict, percentile
 
 
@@ -27,3 +27,7 @@ def test_results_survive_the_trip_through_json() -> None:
     )
     text = json.dumps(dataclasses.asdict(result))
     assert from_dict(EngineResult, json.loads(text)) == result
+    semantic = SemanticResult("model", "ok", 0.3, 2.0, 67, 3, latency, 4, latency, latency, 5, 6)
+    with_semantic = dataclasses.replace(result, semantic=semantic)
+    text = json.dumps(dataclasses.asdict(with_semantic))
+    assert from_dict(EngineResult, json.loads(text)) == with_semantic

@@ -6,7 +6,7 @@ import json
 
 from bot.bench.bm25 import Bm25Result
 from bot.bench.coldstart import ColdStartResult
-from bot.bench.engine import EngineResult
+from bot.bench.engine import EngineResult, SemanticResult
 from bot.bench.http import HttpResult
 from bot.bench.measure import Latency
 from bot.bench.report import BenchReport, from_json, render_table, rows, to_json
@@ -33,11 +33,26 @@ def sample_report() -> BenchReport:
         41,
         41,
         bm25,
+        SemanticResult(
+            "all-MiniLM-L6-v2-onnx-int8",
+            "ok",
+            model_load_seconds=0.3,
+            vectors_seconds=2.0,
+            vectors=67,
+            rss_after=200_000_000,
+            encode=Latency.of([0.008] * 10),
+            encoded=4,
+            first=Latency.of([0.001] * 66 + [0.009] * 4),
+            steady=FAST,
+            topic_correct=41,
+            topic_total=41,
+        ),
     )
     return BenchReport(
         machine={"cores": 2},
         engine=engine,
-        cold_start=ColdStartResult("resbot ask hello", 7, 0.4, 0.38, 0.5, 0.02, 0),
+        cold_start=ColdStartResult("resbot ask hello", 7, 0.55, 0.5, 0.6, 0.02, 0),
+        cold_start_lexical=ColdStartResult("resbot ask hello", 7, 0.4, 0.38, 0.5, 0.02, 0, False),
         scale=[
             ScaleResult(
                 100,
@@ -127,7 +142,12 @@ def test_table_shows_figures_beside_targets() -> None:
         assert text in table
     checks = {(r.part, r.measure): r.result for r in rows(sample_report()) if r.result}
     assert checks[("engine", "median ratio engine / bm25s")] == "PASS"
-    assert checks[("cold start", 'resbot ask "hello", median of 7')] == "PASS"
+    cold = 'resbot ask "hello", {}, saved engine, median of 7'
+    assert checks[("cold start", cold.format("semantic on"))] == "PASS"  # <= 0.6 s
+    assert checks[("cold start", cold.format("RESBOT_SEMANTIC=off"))] == "PASS"  # <= 0.5 s
+    assert checks[("semantic", "latency, first sight (70 q) p50")] == "PASS"
+    assert checks[("semantic", "latency, first sight (70 q) p99")] == "PASS"
+    assert "4 of 70 (the others: lexical evidence decisive)" in table
     assert checks[("scale 10,000", "status")] == "FAIL"
     assert checks[("scale 1,000", "first build (parse, index, merge, save)")] == "PASS"
     assert checks[("scale 1,000", 'second start: resbot ask "hello", whole process')] == "PASS"

@@ -43,6 +43,16 @@ MALFORMED = {
 }
 
 
+# What a server logs at start and stop, whatever the requests: not what a request caused.
+LIFECYCLE_LOGGERS = (" bot.server.run ", " bot.web.routes ", " bot.loading.")
+
+
+def request_lines(log: str) -> list[str]:
+    return [
+        line for line in log.splitlines() if line and not any(n in line for n in LIFECYCLE_LOGGERS)
+    ]
+
+
 @pytest.fixture
 async def server(tmp_path: Path) -> AsyncIterator[ServerProcess]:
     process = await start_server(tmp_path / "serve.log")
@@ -63,18 +73,6 @@ async def exchange(url: str, request: bytes, *, abort: bool = False) -> bytes:
         return await asyncio.wait_for(reader.read(), 10)
     finally:
         writer.close()
-
-
-# What a start logs (the engine loaded, the FAQ, listening) is not about the requests.
-STARTUP_LOGGERS = (" bot.server.run ", " bot.loading.", " bot.web.routes ")
-
-
-def request_lines(log: str) -> list[str]:
-    return [
-        line
-        for line in log.splitlines()
-        if line and not any(name in line for name in STARTUP_LOGGERS)
-    ]
 
 
 @pytest.mark.parametrize("name", sorted(MALFORMED))

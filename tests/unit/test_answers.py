@@ -149,7 +149,14 @@ def test_several_documents_pick_the_right_one(multi_engine):
 def test_answer_cache_gives_the_same_answers(engine):
     from bot.core.engine import AnswerEngine
 
-    cached = AnswerEngine(engine.documents, engine.intents, engine.lexicon, cache_size=64)
+    cached = AnswerEngine(
+        engine.documents,
+        engine.intents,
+        engine.lexicon,
+        cache_size=64,
+        encoder=engine.encoder,
+        semantic=engine.semantic,
+    )
     data = yaml.safe_load((FIXTURES / "eval" / "dev.yaml").read_text(encoding="utf-8"))
     messages = [t["q"] for d in data["dialogues"] for t in d["turns"]] * 2
     plain_state = cached_state = ConversationState()

@@ -3,16 +3,7 @@
 from __future__ import annotations
 
 from bot.core.models import ConversationState
-
-
-def run(engine, messages):
-    state = ConversationState()
-    answers = []
-    for message in messages:
-        turn = engine.reply(message, state)
-        state = turn.state
-        answers.append(turn.answer)
-    return answers, state
+from tests.unit.conversation import talk
 
 
 def first(answer):
@@ -20,9 +11,9 @@ def first(answer):
 
 
 def test_next_previous_full_and_which(engine):
-    answers, state = run(
+    answers, state = talk(
         engine,
-        [
+        *[
             "What does it say about good-neighbourliness?",
             "next paragraph",
             "the one before",
@@ -37,22 +28,22 @@ def test_next_previous_full_and_which(engine):
 
 
 def test_what_about_follows_the_document(engine):
-    answers, _ = run(engine, ["operative paragraph 2", "What about NGOs?"])
+    answers, _ = talk(engine, "operative paragraph 2", "What about NGOs?")
     assert first(answers[1])[1] in {"op11", "op14"}
 
 
 def test_followup_without_context_says_so(engine):
-    answers, _ = run(engine, ["next paragraph"])
+    answers, _ = talk(engine, "next paragraph")
     assert answers[0].fallback and answers[0].citations == ()
 
 
 def test_last_paragraph_has_no_next(engine):
-    answers, _ = run(engine, ["operative paragraph 15", "next one"])
+    answers, _ = talk(engine, "operative paragraph 15", "next one")
     assert "is the last one" in answers[1].text
 
 
 def test_ambiguous_question_asks_which_document_and_a_number_answers(multi_engine):
-    answers, state = run(multi_engine, ["When was it adopted?", "3"])
+    answers, state = talk(multi_engine, "When was it adopted?", "3")
     assert answers[0].intent == "clarify" and len(answers[0].choices) == 4
     assert "1. A/RES/71/194" in answers[0].text
     chosen = answers[0].choices[2]
@@ -61,9 +52,9 @@ def test_ambiguous_question_asks_which_document_and_a_number_answers(multi_engin
 
 
 def test_a_named_resolution_sets_the_scope_for_follow_ups(multi_engine):
-    answers, _state = run(
+    answers, _state = talk(
         multi_engine,
-        [
+        *[
             "In resolution 73/8, what does the Assembly request?",
             "next paragraph",
             "and what does it say about freedom of navigation?",
@@ -78,9 +69,9 @@ def test_a_named_resolution_sets_the_scope_for_follow_ups(multi_engine):
 
 
 def test_topic_finds_its_document_then_stays_with_it(multi_engine):
-    answers, _ = run(
+    answers, _ = talk(
         multi_engine,
-        [
+        *[
             "What does it say about the long-term sustainability of outer space activities?",
             "what about capacity-building?",
         ],
@@ -90,12 +81,12 @@ def test_topic_finds_its_document_then_stays_with_it(multi_engine):
 
 
 def test_choice_by_symbol_and_by_ordinal(multi_engine):
-    answers, _ = run(multi_engine, ["what is the title?", "73/7"])
+    answers, _ = talk(multi_engine, "what is the title?", "73/7")
     assert first(answers[1]) == ("A/RES/73/7", "meta")
-    answers, _ = run(multi_engine, ["what is the title?", "the second one"])
+    answers, _ = talk(multi_engine, "what is the title?", "the second one")
     assert first(answers[1]) == ("A/RES/73/6", "meta")
 
 
 def test_state_round_trips_through_plain_data(engine):
-    _, state = run(engine, ["operative paragraph 2"])
+    _, state = talk(engine, "operative paragraph 2")
     assert ConversationState.from_dict(state.to_dict()) == state

@@ -8,16 +8,7 @@ from dataclasses import replace
 import pytest
 
 from bot.core.models import ConversationState
-
-
-def talk(engine, *messages):
-    state = ConversationState()
-    answers = []
-    for message in messages:
-        turn = engine.reply(message, state)
-        state = turn.state
-        answers.append(turn.answer)
-    return answers, state
+from tests.unit.conversation import talk
 
 
 def first(answer):

@@ -186,3 +186,10 @@ def test_refusal_templates_fill_the_loaded_documents(engine):
     answer = custom.reply("my horoscope?").answer
     assert answer.intent == "closed_topic" and answer.fallback
     assert answer.text.startswith("I only know A/RES/71/194.")
+
+
+def test_every_intent_action_has_one_handler() -> None:
+    from bot.core.engine import HANDLERS
+    from bot.core.intents import ACTIONS
+
+    assert set(HANDLERS) == set(ACTIONS)

@@ -43,6 +43,12 @@ SEED = 7
 MATERIAL = material_from([*(ROOT / "knowledge").glob("*.txt"), *RESOLUTIONS.glob("*.txt")])
 
 
+@pytest.fixture(autouse=True)
+def lexical(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The saved format of the lexical mode (the semantic mode's vectors: test_saved_vectors)."""
+    monkeypatch.setenv("RESBOT_SEMANTIC", "off")
+
+
 @pytest.fixture
 def corpus(tmp_path: Path) -> Path:
     """Twelve synthetic resolutions and the shipped thesaurus."""

@@ -17,8 +17,10 @@ def talk(engine, *messages):
 
 def test_after_a_paragraph_the_next_one_and_its_footnote(engine):
     [answer] = talk(engine, "What does it say about racism?")
-    following = int(answer.citations[0].paragraph[2:]) + 1
-    assert f"What does operative paragraph {following} say?" in answer.suggestions
+    cited = answer.citations[0].paragraph  # pp4, op4 and op5 all speak of it
+    kind = {"pp": "preambular", "op": "operative"}[cited[:2]]
+    following = int(cited[2:]) + 1
+    assert f"What does {kind} paragraph {following} say?" in answer.suggestions
     assert "Is racism mentioned anywhere else?" in answer.suggestions
     [only] = talk(engine, "What does it say about the universal periodic review?")
     assert only.citations[0].paragraph == "op8"

@@ -19,6 +19,7 @@ from bot.web import setup_web
 from bot.web.cors import RefusalLog, normalise_origins, refusal_message
 from tests.fakes.bot import settings
 from tests.fakes.engine import ScriptedEngine
+from tests.logcapture import logged
 from tests.web.servers import web_client
 
 session_loop = pytest.mark.asyncio(loop_scope="session")
@@ -114,27 +115,11 @@ async def test_a_refused_preflight_says_what_to_set() -> None:
         assert "Access-Control-Request-Method" in (await response.json())["error"]
 
 
-class Collected(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.messages: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage())
-
-
 @contextmanager
 def cors_warnings(caplog: pytest.LogCaptureFixture) -> Iterator[list[str]]:
-    """The warnings bot.web.cors logs in the block, each once (read by a handler of its own:
-    other tests may stop the logger's propagation)."""
-    logger = logging.getLogger("bot.web.cors")
-    handler = Collected()
-    with caplog.at_level(logging.WARNING, logger="bot.web.cors"):
-        logger.addHandler(handler)
-        try:
-            yield handler.messages
-        finally:
-            logger.removeHandler(handler)
+    """The warnings bot.web.cors logs in the block."""
+    with logged(caplog, "bot.web.cors", logging.WARNING) as messages:
+        yield messages
 
 
 @session_loop

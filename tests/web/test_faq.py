@@ -30,6 +30,7 @@ from bot.web.faq import (
 )
 from bot.web.faq_html import render_faq_page
 from tests.fakes.bot import settings
+from tests.logcapture import logged
 from tests.web.pagetext import read_faq, visible_text
 from tests.web.servers import web_client
 
@@ -245,27 +246,11 @@ def test_the_shipped_faq_file_has_no_problems() -> None:
     assert faq_problems(ROOT / "knowledge") == []
 
 
-class Collected(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.INFO)
-        self.messages: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage())
-
-
 @contextmanager
 def routes_log(caplog: pytest.LogCaptureFixture) -> Iterator[list[str]]:
-    """What bot.web.routes logs in the block (read by a handler of its own: other tests may
-    stop the logger's propagation)."""
-    logger = logging.getLogger("bot.web.routes")
-    handler = Collected()
-    with caplog.at_level(logging.INFO, logger="bot.web.routes"):
-        logger.addHandler(handler)
-        try:
-            yield handler.messages
-        finally:
-            logger.removeHandler(handler)
+    """What bot.web.routes logs in the block."""
+    with logged(caplog, "bot.web.routes", logging.INFO) as messages:
+        yield messages
 
 
 @session_loop

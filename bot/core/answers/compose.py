@@ -61,16 +61,21 @@ def whole(paragraph: Paragraph) -> Selection:
 
 
 def select_clauses(
-    paragraph: Paragraph, clause_scores: Sequence[float], spans: Sequence[tuple[int, int]]
+    paragraph: Paragraph,
+    clause_scores: Sequence[float],
+    spans: Sequence[tuple[int, int]],
+    *,
+    required: Sequence[int] = (),
 ) -> Selection:
-    """The lead clause plus the best-scoring clauses, in text order."""
+    """The lead clause plus the best-scoring clauses (and any `required` ones, such as the
+    clause holding the date asked for), in text order."""
     if len(paragraph.text) <= WHOLE_PARAGRAPH_CHARS or len(spans) <= 2:
         return whole(paragraph)
     ranked = sorted(range(len(spans)), key=lambda i: (-clause_scores[i], i))
     best = clause_scores[ranked[0]]
-    if best <= 0:
+    if best <= 0 and not required:
         return whole(paragraph)
-    chosen = {0, ranked[0]}
+    chosen = {0, ranked[0], *required}
     for index in ranked[1:]:
         if clause_scores[index] >= 0.5 * best and len(chosen) < 4:
             chosen.add(index)

@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 
 from bot.core.answers.compose import cite, plain_answer, quoted_answer, short_label, whole
-from bot.core.answers.facts import body_kind, find_paragraph, neighbour, paragraph_answer
+from bot.core.answers.paragraphs import body_kind, find_paragraph, neighbour, paragraph_answer
 from bot.core.index import anchor_contexts
 from bot.core.kinds import kind_of
 from bot.core.models import Answer, Document, Paragraph

