@@ -107,6 +107,7 @@ def run_scale(
     build_limit: float = BUILD_LIMIT_SECONDS,
     query_budget: float = QUERY_BUDGET_SECONDS,
     phrases: int = PHRASE_QUESTIONS,
+    stand_in_from: int = STAND_IN_FROM,
 ) -> list[ScaleResult]:
     sources = [*knowledge.glob("*.txt"), *FIXTURE_RESOLUTIONS.glob("*.txt")]
     material = material_from(sources)
@@ -136,7 +137,7 @@ def run_scale(
                 "budget": query_budget,
                 "size": size,
             }
-            mode = "bench-stand-in" if size >= STAND_IN_FROM else "on"
+            mode = "bench-stand-in" if size >= stand_in_from else "on"
             params["semantic"] = mode
             result = measure_size(size, params, build_limit, query_budget)
             if result.status == "ok":

@@ -299,14 +299,18 @@ class IvfLists:
     clause_lists: Ints
 
     @staticmethod
-    def train(vectors: npt.NDArray[np.floating[Any]], seed: int = 0) -> Floats:
-        """Centroids by spherical k-means over a sample of the (non-zero) rows."""
-        rows = np.flatnonzero(np.any(np.asarray(vectors[:, :8]) != 0, axis=1))
-        count = max(1, min(4096, int(np.sqrt(len(rows)) + 0.5)))
+    def train(tables: Sequence[npt.NDArray[np.floating[Any]]], seed: int = 0) -> Floats:
+        """Centroids by spherical k-means over a sample of the tables' (non-zero) rows."""
+        found = [np.flatnonzero(np.any(np.asarray(t) != 0, axis=1)) for t in tables]
+        total = sum(len(f) for f in found)
+        count = max(1, min(4096, int(np.sqrt(total) + 0.5)))
         rng = np.random.default_rng(seed)
-        picked = np.sort(rng.choice(rows, min(len(rows), count * SAMPLE_PER_LIST), replace=False))
-        sample = np.asarray(vectors[picked], dtype=np.float32)
-        return _kmeans(sample, count, rng)
+        share = min(1.0, count * SAMPLE_PER_LIST / max(total, 1))
+        parts = []
+        for table, rows in zip(tables, found, strict=True):
+            picked = np.sort(rng.choice(rows, int(len(rows) * share + 0.5), replace=False))
+            parts.append(np.asarray(table[picked], dtype=np.float32))
+        return _kmeans(np.concatenate(parts), count, rng)
 
     @staticmethod
     def assign(vectors: npt.NDArray[np.floating[Any]], centroids: Floats) -> Ints:

@@ -95,7 +95,7 @@ class SemanticRows:
         centroids = kept.get("centroids")
         if centroids is None:
             with progress.phase("clustering", None):
-                centroids = IvfLists.train(np.concatenate([paragraphs, clauses]))
+                centroids = IvfLists.train([paragraphs, clauses])
         with progress.phase("assigning", None):
             for vectors, name in ((paragraphs, "paragraph_lists"), (clauses, "clause_lists")):
                 lists = np.array(joined[name], dtype=np.int32)

@@ -56,15 +56,24 @@ class StandInEncoder:
         return vector
 
     def encode(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
-        out = np.zeros((len(texts), self.spec.dimension), dtype=np.float32)
+        columns: dict[str, int] = {}
+        rows: list[int] = []
+        found: list[int] = []
         for row, text in enumerate(texts):
-            words = WORD.findall(text.lower())
-            for word in words:
-                out[row] += self._word(word)
-            norm = float(np.linalg.norm(out[row]))
-            if norm:
-                out[row] /= norm
-        return out
+            for word in WORD.findall(text.lower()):
+                rows.append(row)
+                found.append(columns.setdefault(word, len(columns)))
+        counts = np.zeros((len(texts), len(columns)), dtype=np.float32)
+        np.add.at(counts, (np.asarray(rows, dtype=np.int64), np.asarray(found, dtype=np.int64)), 1)
+        table = np.stack([self._word(w) for w in columns]) if columns else None
+        out = counts @ table if table is not None else counts[:, :0]
+        if table is None:
+            out = np.zeros((len(texts), self.spec.dimension), dtype=np.float32)
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        result: npt.NDArray[np.float32] = (out / np.maximum(norms, np.float32(1e-12))).astype(
+            np.float32
+        )
+        return result
 
 
 _SHARED: list[StandInEncoder] = []

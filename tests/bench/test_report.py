@@ -149,7 +149,7 @@ def test_table_shows_figures_beside_targets() -> None:
     assert checks[("semantic", "latency, first sight (70 q) p99")] == "PASS"
     assert "4 of 70 (the others: lexical evidence decisive)" in table
     assert checks[("scale 10,000", "status")] == "FAIL"
-    assert checks[("scale 1,000", "first build (parse, index, merge, save)")] == "PASS"
+    assert checks[("scale 1,000", "first build (parse, index, embed, merge, save)")] == "PASS"
     assert checks[("scale 1,000", 'second start: resbot ask "hello", whole process')] == "PASS"
     assert checks[("scale 1,000", "add one resolution: load_engine")] == "FAIL"  # 2.5 s > 2 s
     assert checks[("scale 1,000", "query p50 / p99 (220 of 220 q)")] == "PASS"
