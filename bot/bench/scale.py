@@ -172,7 +172,11 @@ def build_result(size: int, run: WorkerRun) -> ScaleResult:
     """What a first build reached, from its events."""
     start = run.last("start") or {}
     built = run.last("built") or {}
-    phases = {e["phase"]: float(e["seconds"]) for e in run.events if e.get("event") == "phase"}
+    phases: dict[str, float] = {}
+    for event in run.events:
+        if event.get("event") == "phase":  # a phase may run more than once (embedding batches)
+            name = str(event["phase"])
+            phases[name] = phases.get(name, 0.0) + float(event["seconds"])
     return ScaleResult(
         size=size,
         status=_status(run, built, "building"),

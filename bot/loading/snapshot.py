@@ -76,6 +76,7 @@ PACKAGE = Path(__file__).resolve().parents[1]
 CODE_FOLDERS = ("core", "loading", "pdfimport", "semantic_model")
 CODE_SUFFIXES = {".py", ".json"}
 RACY_NS = 2_000_000_000
+ROWS_BATCH = 500  # documents whose rows (vectors) are made in one call
 
 Array = npt.NDArray[Any]
 
@@ -556,12 +557,14 @@ def _increasing(positions: Sequence[int | None]) -> set[int]:
 def _made_rows(
     documents: Sequence[Document], rows: RowMaker, progress: Progress
 ) -> list[dict[str, Array]]:
-    """The row arrays of new documents, made in one call and split per document."""
-    if not documents:
-        return []
-    made = rows.rows(documents, progress)
-    counts = [len(d.paragraphs) for d in documents]
-    return split_rows(made, rows.kinds, counts)
+    """The row arrays of new documents, made ROWS_BATCH documents at a time (a batch's float32
+    vectors are compacted before the next is made) and split per document."""
+    parts: list[dict[str, Array]] = []
+    for start in range(0, len(documents), ROWS_BATCH):
+        batch = documents[start : start + ROWS_BATCH]
+        made = rows.rows(batch, progress)
+        parts += split_rows(made, rows.kinds, [len(d.paragraphs) for d in batch])
+    return parts
 
 
 def split_rows(
