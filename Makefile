@@ -56,7 +56,7 @@ typecheck: install-test
 	@$(BIN)/mypy
 
 pytest: install-test system-deps
-	$(BIN)/python -m pytest -q -m "not chaos"
+	$(BIN)/python -m pytest -q
 
 test: lint typecheck pytest
 
