@@ -7,6 +7,8 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 
+import numpy as np
+
 from bot.core import dialogue, followups, grounding
 from bot.core.answers import facts, paragraphs, templates
 from bot.core.answers import lists as listing
@@ -159,6 +161,24 @@ class AnswerEngine:
                 return None
             self._vectors.put(text, vector)
         return vector, self.semantic.score(vector)
+
+    def _encode_texts(self, texts: Sequence[str]) -> Floats | None:
+        """Unit vectors of short texts (the words of a list request and of the document's lead
+        phrases), each encoded once per text; None when semantic matching is off."""
+        if self.encoder is None:
+            return None
+        found = {t: v for t in dict.fromkeys(texts) if (v := self._vectors.get(t)) is not None}
+        missing = [t for t in dict.fromkeys(texts) if t not in found]
+        if missing:
+            try:
+                encoded = self.encoder.encode(missing)
+            except EncoderUnavailable:
+                self.encoder = None  # the encoder said why; answer lexically from now on
+                return None
+            for text, vector in zip(missing, encoded, strict=True):
+                self._vectors.put(text, vector)
+                found[text] = vector
+        return np.stack([found[t] for t in texts]).astype(np.float32)
 
     def set_cache_size(self, size: int) -> None:
         """Answers kept for repeated messages (0: none); the cache is not part of a snapshot."""
@@ -627,6 +647,7 @@ class AnswerEngine:
                 self.analyzer.stemmer,
                 self.lexicon.operative_verbs,
                 suggestions,
+                encode=self._encode_texts if self.semantic_on else None,
             )
         if by == "topic" and match.slots.get("topic"):
             return listing.list_by_topic(
@@ -637,6 +658,8 @@ class AnswerEngine:
                 self.index,
                 suggestions,
                 kinds=kinds,
+                encode=self._encode_texts if self.semantic_on else None,
+                ignored=self.lexicon.stopwords,
             )
         return None
 
