@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from bot.core.answers.asked import asked_in, counted, holds
-from bot.core.answers.topics import calibrated
+from bot.core.answers.topics import calibrated, document_weights, dominant_document
 from bot.core.dialogue import Scope
 from bot.core.engine import AnswerEngine
 from bot.core.models import ConversationState
@@ -296,6 +296,14 @@ def test_kinds_of_fact_asked_for():
     assert asked_in("Which part of Article 1 of the Charter is recalled?").kind != "article_text"
     according = asked_in("What does article 5 of the pact require, according to the text?")
     assert according.kind != "article_text"  # what the text says of it: it may give that
+    # A length of time: a number of years, months, weeks or days; "how long ago" is a date.
+    duration = asked_in("How long will the programme run?")
+    assert duration.kind == "duration"
+    assert asked_in("how long ago was it signed?").kind == "past_date"
+    assert holds(duration, "no new medicines had been approved for over 40 years")
+    assert holds(duration, "a five-year plan of action")
+    assert not holds(duration, "extremely long treatment regimens")
+    assert not holds(duration, "13 billion United States dollars a year by 2022")
 
 
 @pytest.mark.parametrize(
@@ -304,6 +312,7 @@ def test_kinds_of_fact_asked_for():
         "Who is the current High Commissioner for Human Rights?",
         "How many people live in the countries that adopted it?",
         "What does article 7 of the Charter say?",
+        "How long does the Human Rights Council's review of a country take?",
     ],
 )
 def test_a_fact_the_text_does_not_give_is_refused_with_the_related_paragraph(
@@ -378,3 +387,29 @@ def test_replies_are_graded_by_confidence(semantic_engine):
     assert middle.text.startswith("The closest passage is") and middle.citations
     low = ask(semantic_engine, "What is the best recipe for apple pie?")
     assert low.fallback and not low.citations and low.suggestions
+
+
+def test_words_count_for_a_document_as_much_as_they_tell_the_loaded_ones_apart(multi_engine):
+    index = multi_engine.index
+    symbols = [d.symbol for d in multi_engine.documents]
+    everywhere = index.query("member states")  # in three of the four
+    only_one = index.query("criminal court assistance member states")
+    weights = dict(
+        zip(symbols, document_weights(index, only_one, range(len(symbols))), strict=True)
+    )
+    assert weights["A/RES/73/7"] == max(weights.values())
+    assert weights["A/RES/73/7"] > 1.2 * sorted(weights.values())[-2]
+    assert dominant_document(index, only_one, range(len(symbols))) == symbols.index("A/RES/73/7")
+    assert dominant_document(index, everywhere, range(len(symbols))) is None
+    assert index.documents_holding(("crimin", "court")) == {symbols.index("A/RES/73/7")}
+
+
+@pytest.mark.parametrize("semantic", [True, False])
+def test_a_question_one_resolution_holds_more_of_is_answered_from_it(multi_engine, semantic):
+    """Paragraphs of two resolutions answer about as well, but only one holds the question's
+    distinctive word ("court"): the answer comes from it instead of "which resolution?"."""
+    engine = multi_engine
+    if not semantic:
+        engine = AnswerEngine(engine.documents, engine.intents, engine.lexicon)
+    answer = ask(engine, "court assistance member states")
+    assert answer.citations and answer.citations[0].document == "A/RES/73/7"

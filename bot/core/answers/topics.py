@@ -245,6 +245,39 @@ def companions(retrieved: Retrieved, kinds: Sequence[str] = ("pp", "op", "ax")) 
     return found
 
 
+# A question whose words one resolution holds clearly more of than any other is about that one:
+# "ICC cooperation non-member countries" is about the ICC resolution even where a paragraph on
+# cooperation in another answers about as well. A word counts as much as it tells the loaded
+# resolutions apart (log N/n for a word n of the N hold; nothing for a word all of them hold).
+DOMINANT_RATIO = 1.2
+
+
+def document_weights(index: ParagraphIndex, query: Query, documents: Sequence[int]) -> list[float]:
+    """For each of `documents`, how much of the question it holds, each term weighted by how
+    few of all the loaded documents hold it."""
+    count = len(index.documents)
+    weights = [0.0] * len(documents)
+    for term in query.terms:
+        holders = frozenset().union(*(index.documents_holding(a.stems) for a in term.alternatives))
+        if not holders:
+            continue
+        weight = math.log(count / len(holders))
+        for position, document in enumerate(documents):
+            if document in holders:
+                weights[position] += weight
+    return weights
+
+
+def dominant_document(index: ParagraphIndex, query: Query, rivals: Sequence[int]) -> int | None:
+    """The one of several documents that holds clearly more of the question than the others
+    (DOMINANT_RATIO times the next one's weight), or None."""
+    if len(rivals) < 2 or not query.terms:
+        return None
+    weights = sorted(zip(document_weights(index, query, rivals), rivals, strict=True), reverse=True)
+    (best, document), (second, _) = weights[0], weights[1]
+    return document if best > 0 and best >= DOMINANT_RATIO * second else None
+
+
 def broad_share(index: ParagraphIndex, query: Query, document: int) -> tuple[int, float]:
     """How many of a document's (non-footnote) paragraphs hold every term of the query, and
     what share of them that is."""
