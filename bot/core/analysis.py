@@ -3,6 +3,9 @@ correction with rapidfuzz. What the index matches is decided here."""
 
 from __future__ import annotations
 
+import functools
+import importlib.resources
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -39,6 +42,10 @@ class Query:
     text: str
     terms: tuple[QueryTerm, ...]
     stems: tuple[str, ...]
+    # English words of the question that a typo correction turned into a word a query drops
+    # ("kids" -> "kinds", "small" -> "shall"; not "wich" -> "which"): the terms left may not
+    # say what was asked.
+    lost: tuple[str, ...] = ()
 
     @property
     def is_empty(self) -> bool:
@@ -98,8 +105,12 @@ class Analyzer:
             w if self.stemmer.stem(w) in vocabulary.stems else vocabulary.correct(w, self)
             for w in raw
         ]
-        content = [
-            (w, c) for w, c in zip(raw, corrected, strict=True) if c not in self.lexicon.stopwords
+        stopwords = self.lexicon.stopwords
+        content = [(w, c) for w, c in zip(raw, corrected, strict=True) if c not in stopwords]
+        lost = [
+            w
+            for w, c in zip(raw, corrected, strict=True)
+            if c != w and c in stopwords and english(w)
         ]
         stems = [self.stemmer.stem(c) for _, c in content]
         terms: list[QueryTerm] = []
@@ -124,6 +135,8 @@ class Analyzer:
             stem = stems[index]
             index += 1
             if fixed in self._ignorable or stem in self._ignorable_stems:
+                if fixed != word and word not in self._ignorable and english(word):
+                    lost.append(word)
                 continue
             weight = 1.0 if fixed == word else CORRECTION_WEIGHT
             terms.append(
@@ -135,7 +148,7 @@ class Analyzer:
             )
         unique = {tuple(a.stems for a in t.alternatives): t for t in reversed(terms)}
         kept = tuple(t for t in terms if unique[tuple(a.stems for a in t.alternatives)] is t)
-        return Query(text, kept, tuple(stems))
+        return Query(text, kept, tuple(stems), tuple(lost))
 
     def _phrase_at(self, stems: Sequence[str], start: int) -> tuple[int, tuple[int, ...]] | None:
         for length in range(min(self._max_phrase, len(stems) - start), 0, -1):
@@ -203,3 +216,24 @@ class Vocabulary:
                 result = candidate
         self._cache.put(word, result)
         return result
+
+
+# English words, to tell a word the corpus lacks from a slip of the keyboard: the whole words of
+# the BERT uncased vocabulary (about 20,000 of four letters or more), read from the tokenizer
+# file shipped in bot/data/semantic when a correction first needs it.
+DICTIONARY_FILE = "all-MiniLM-L6-v2.tokenizer.json"
+
+
+def english(word: str) -> bool:
+    """Whether a word is an English word (four letters or more), not a typo."""
+    return word in _english_words()
+
+
+@functools.cache
+def _english_words() -> frozenset[str]:
+    try:
+        path = importlib.resources.files("bot") / "data" / "semantic" / DICTIONARY_FILE
+        vocabulary = json.loads(path.read_text(encoding="utf-8"))["model"]["vocab"]
+    except (OSError, KeyError, ValueError):
+        return frozenset()  # no dictionary: no word is told from a typo
+    return frozenset(w for w in vocabulary if len(w) >= 4 and w.isascii() and w.isalpha())

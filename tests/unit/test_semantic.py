@@ -207,6 +207,13 @@ def test_a_question_is_encoded_once_and_only_when_lexical_evidence_is_not_decisi
     decisive = ask(engine, "What does the resolution say about the universal periodic review?")
     assert decisive.confidence >= 0.8 and decisive.citations[0].paragraph == "op8"
     assert len(calls) == 1
+    # Words a typo correction lost ("kids" -> "kinds", "small" -> "shall") leave "universal
+    # periodic review" matched in full, but not decisively: what was asked may be in them.
+    lost = "the universal periodic review of small kids"
+    assert engine.index.query(lost).lost == ("small", "kids")
+    assert engine.index.query("wich universal periodic review").lost == ()  # a slip, no word
+    ask(engine, lost)
+    assert calls[-1] == [lost]
 
 
 # -- fusion ------------------------------------------------------------------------------------

@@ -120,7 +120,9 @@ def retrieve(
     confidence = confidence_of(lexical[0] if lexical else None)
     if numbers_only:
         confidence = min(confidence, NUMBER_ONLY_CONFIDENCE)  # "1" alone is not a topic
-    decisive = confidence >= DECISIVE
+    # Words lost to a typo correction may be what the question is about ("TB in small kids"
+    # keeps only "TB"): the words left are not decisive, however well they match.
+    decisive = confidence >= DECISIVE and not query.lost
     found = semantic() if semantic is not None and not (numbers_only or decisive) else None
     if found is None:
         return Retrieved(query, tuple(lexical[:12]), confidence, lexical_confidence=confidence)
