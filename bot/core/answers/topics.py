@@ -120,9 +120,10 @@ def retrieve(
     confidence = confidence_of(lexical[0] if lexical else None)
     if numbers_only:
         confidence = min(confidence, NUMBER_ONLY_CONFIDENCE)  # "1" alone is not a topic
-    # Words lost to a typo correction may be what the question is about ("TB in small kids"
-    # keeps only "TB"): the words left are not decisive, however well they match.
-    decisive = confidence >= DECISIVE and not query.lost
+    # A question that lost more of its words to typo corrections than it kept ("TB in small
+    # kids" keeps only "TB") may be about the words lost: those left are not decisive, however
+    # well they match. (One word lost among several, "how many" -> "how may", is no doubt.)
+    decisive = confidence >= DECISIVE and len(query.lost) <= len(query.terms)
     found = semantic() if semantic is not None and not (numbers_only or decisive) else None
     if found is None:
         return Retrieved(query, tuple(lexical[:12]), confidence, lexical_confidence=confidence)
