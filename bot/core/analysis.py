@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import functools
 import importlib.resources
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -42,9 +41,9 @@ class Query:
     text: str
     terms: tuple[QueryTerm, ...]
     stems: tuple[str, ...]
-    # English words of the question that a typo correction turned into a word a query drops
-    # ("kids" -> "kinds", "small" -> "shall"; not "wich" -> "which"): the terms left may not
-    # say what was asked.
+    # Words of the question that a typo correction turned into a word a query drops ("kids" ->
+    # "kinds", "small" -> "shall", but also the slip "wich" -> "which"; `lost_words` keeps the
+    # English words): the terms left may not say what was asked.
     lost: tuple[str, ...] = ()
 
     @property
@@ -107,11 +106,7 @@ class Analyzer:
         ]
         stopwords = self.lexicon.stopwords
         content = [(w, c) for w, c in zip(raw, corrected, strict=True) if c not in stopwords]
-        lost = [
-            w
-            for w, c in zip(raw, corrected, strict=True)
-            if c != w and c in stopwords and english(w)
-        ]
+        lost = [w for w, c in zip(raw, corrected, strict=True) if c != w and c in stopwords]
         stems = [self.stemmer.stem(c) for _, c in content]
         terms: list[QueryTerm] = []
         index = 0
@@ -135,7 +130,7 @@ class Analyzer:
             stem = stems[index]
             index += 1
             if fixed in self._ignorable or stem in self._ignorable_stems:
-                if fixed != word and word not in self._ignorable and english(word):
+                if fixed != word and word not in self._ignorable:
                     lost.append(word)
                 continue
             weight = 1.0 if fixed == word else CORRECTION_WEIGHT
@@ -219,9 +214,15 @@ class Vocabulary:
 
 
 # English words, to tell a word the corpus lacks from a slip of the keyboard: the whole words of
-# the BERT uncased vocabulary (about 20,000 of four letters or more), read from the tokenizer
-# file shipped in bot/data/semantic when a correction first needs it.
-DICTIONARY_FILE = "all-MiniLM-L6-v2.tokenizer.json"
+# four letters or more of the BERT uncased vocabulary (20,362), one a line in a file derived
+# from the tokenizer shipped in bot/data/semantic; read (in a few milliseconds) when a typo
+# correction first needs it.
+DICTIONARY_FILE = "english-words.txt"
+
+
+def lost_words(query: Query) -> tuple[str, ...]:
+    """The English words of a question that typo corrections dropped (slips are no loss)."""
+    return tuple(w for w in query.lost if english(w))
 
 
 def english(word: str) -> bool:
@@ -232,8 +233,7 @@ def english(word: str) -> bool:
 @functools.cache
 def _english_words() -> frozenset[str]:
     try:
-        path = importlib.resources.files("bot") / "data" / "semantic" / DICTIONARY_FILE
-        vocabulary = json.loads(path.read_text(encoding="utf-8"))["model"]["vocab"]
-    except (OSError, KeyError, ValueError):
+        text = (importlib.resources.files("bot") / "data" / DICTIONARY_FILE).read_text("utf-8")
+    except OSError:
         return frozenset()  # no dictionary: no word is told from a typo
-    return frozenset(w for w in vocabulary if len(w) >= 4 and w.isascii() and w.isalpha())
+    return frozenset(line for line in text.splitlines() if line and not line.startswith("#"))

@@ -6,12 +6,14 @@ are our own, none from an eval set."""
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 import shutil
 
 import numpy as np
 import pytest
 
+from bot.core.analysis import english, lost_words
 from bot.core.answers.asked import asked_in, counted, holds
 from bot.core.answers.topics import calibrated, document_weights, dominant_document
 from bot.core.dialogue import Scope
@@ -96,6 +98,14 @@ def test_wordpiece_gives_the_ids_of_the_models_own_tokenizer(text, ids):
     tokenizer = WordPiece.from_file(MODEL.tokenizer_path(), MODEL.max_tokens)
     assert tokenizer.ids(text) == ids
     assert len(tokenizer.ids("word " * 1000)) == MODEL.max_tokens
+
+
+def test_the_english_word_list_is_the_whole_words_of_the_shipped_tokenizer():
+    vocabulary = json.loads(MODEL.tokenizer_path().read_text(encoding="utf-8"))["model"]["vocab"]
+    expected = sorted(w for w in vocabulary if len(w) >= 4 and w.isascii() and w.isalpha())
+    lines = (ROOT / "bot" / "data" / "english-words.txt").read_text(encoding="utf-8").splitlines()
+    assert [line for line in lines if not line.startswith("#")] == expected
+    assert english("kids") and english("small") and not english("wich")
 
 
 def test_an_altered_model_file_is_refused(caplog):
@@ -210,8 +220,8 @@ def test_a_question_is_encoded_once_and_only_when_lexical_evidence_is_not_decisi
     # Words a typo correction lost ("kids" -> "kinds", "small" -> "shall") leave "universal
     # periodic review" matched in full, but not decisively: what was asked may be in them.
     lost = "the universal periodic review of small kids"
-    assert engine.index.query(lost).lost == ("small", "kids")
-    assert engine.index.query("wich universal periodic review").lost == ()  # a slip, no word
+    assert lost_words(engine.index.query(lost)) == ("small", "kids")
+    assert lost_words(engine.index.query("wich universal periodic review")) == ()  # a slip
     ask(engine, lost)
     assert calls[-1] == [lost]
 

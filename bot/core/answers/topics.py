@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bot.core.analysis import lost_words
 from bot.core.answers.asked import Asked, fact_spans
 from bot.core.answers.compose import Selection, select_clauses, whole
 from bot.core.index import Entry, Hit, ParagraphIndex, Query
@@ -123,7 +124,9 @@ def retrieve(
     # A question that lost more of its words to typo corrections than it kept ("TB in small
     # kids" keeps only "TB") may be about the words lost: those left are not decisive, however
     # well they match. (One word lost among several, "how many" -> "how may", is no doubt.)
-    decisive = confidence >= DECISIVE and len(query.lost) <= len(query.terms)
+    decisive = confidence >= DECISIVE
+    if decisive and semantic is not None and len(query.lost) > len(query.terms):
+        decisive = len(lost_words(query)) <= len(query.terms)
     found = semantic() if semantic is not None and not (numbers_only or decisive) else None
     if found is None:
         return Retrieved(query, tuple(lexical[:12]), confidence, lexical_confidence=confidence)
