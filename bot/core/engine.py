@@ -27,6 +27,7 @@ from bot.core.answers.topics import (
     broad_share,
     clause_selection,
     companions,
+    dominant_document,
     has_cue,
     retrieve,
 )
@@ -436,7 +437,13 @@ class AnswerEngine:
             return self._not_found(retrieved, state, scope, confidence)
         ambiguous = dialogue.ambiguous_documents(retrieved.hits, scope, state, self.documents)
         if ambiguous:
-            return self.ask_which(text, intent, state, ambiguous)
+            dominant = dominant_document(self.index, retrieved.query, range(len(self.documents)))
+            if dominant is None:
+                return self.ask_which(text, intent, state, ambiguous)
+            # One of them holds clearly more of the question: answer from it alone.
+            within = dialogue.Scope(dominant, False)
+            again = self._retrieve_in_context(text, state, within, None)
+            return self._topic_answer(ask._replace(scope=within), intent, again)
         asked = asked_in(text)
         if has_cue(text, self.lexicon.source_cues) or retrieved.hits[0].paragraph.kind == "fn":
             asked = Asked()  # "where is it published?" asks for a source: a footnote gives it
