@@ -56,7 +56,7 @@ typecheck: install-test
 	@$(BIN)/mypy
 
 pytest: install-test system-deps
-	$(BIN)/python -m pytest -q -m "not chaos"
+	$(BIN)/python -m pytest -q
 
 test: lint typecheck pytest
 
@@ -72,14 +72,16 @@ EVAL_SETS := icc_73_7:A_RES_73_7 space_73_6:A_RES_73_6 cuba_73_8:A_RES_73_8 \
 	heldout_four:A_RES_71_194,A_RES_73_6,A_RES_73_7,A_RES_73_8 \
 	heldout_fresh:A_RES_71_194,A_RES_73_3,A_RES_51_100,A_RES_73_6,A_RES_73_7,A_RES_73_8 \
 	heldout_51_100:A_RES_51_100 heldout_73_3:A_RES_73_3 \
-	heldout_lay:A_RES_71_194,A_RES_73_6,A_RES_73_7,A_RES_73_8
+	heldout_lay:A_RES_71_194,A_RES_73_6,A_RES_73_7,A_RES_73_8 heldout_tb_plain:A_RES_73_3 \
+	heldout_plain_four:A_RES_71_194,A_RES_73_6,A_RES_73_7,A_RES_73_8 \
+	heldout_lists:A_RES_73_3,A_RES_51_100,A_RES_72_999
 eval: install
 	@echo "== $(EVAL)/dev.yaml (knowledge/)"
 	@$(BIN)/resbot eval $(EVAL)/dev.yaml
 	@set -e; for set in $(EVAL_SETS); do \
 		name=$${set%%:*}; files=$${set#*:}; dir=$$(mktemp -d); \
 		for doc in $$(echo $$files | tr , ' '); do \
-			cp $$(ls tests/fixtures/resolutions/$$doc.txt knowledge/$$doc.txt 2>/dev/null | head -n 1) $$dir/; \
+			cp $$(ls tests/fixtures/resolutions/$$doc.txt tests/fixtures/layout/$$doc.txt knowledge/$$doc.txt 2>/dev/null | head -n 1) $$dir/; \
 		done; \
 		echo "== $(EVAL)/$$name.yaml ($$files)"; \
 		$(BIN)/resbot --knowledge $$dir eval $(EVAL)/$$name.yaml | sed -n '/^kind/,/^$$/p'; \

@@ -3,6 +3,8 @@ correction with rapidfuzz. What the index matches is decided here."""
 
 from __future__ import annotations
 
+import functools
+import importlib.resources
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -39,6 +41,10 @@ class Query:
     text: str
     terms: tuple[QueryTerm, ...]
     stems: tuple[str, ...]
+    # Words of the question that a typo correction turned into a word a query drops ("kids" ->
+    # "kinds", "small" -> "shall", but also the slip "wich" -> "which"; `lost_words` keeps the
+    # English words): the terms left may not say what was asked.
+    lost: tuple[str, ...] = ()
 
     @property
     def is_empty(self) -> bool:
@@ -98,9 +104,9 @@ class Analyzer:
             w if self.stemmer.stem(w) in vocabulary.stems else vocabulary.correct(w, self)
             for w in raw
         ]
-        content = [
-            (w, c) for w, c in zip(raw, corrected, strict=True) if c not in self.lexicon.stopwords
-        ]
+        stopwords = self.lexicon.stopwords
+        content = [(w, c) for w, c in zip(raw, corrected, strict=True) if c not in stopwords]
+        lost = [w for w, c in zip(raw, corrected, strict=True) if c != w and c in stopwords]
         stems = [self.stemmer.stem(c) for _, c in content]
         terms: list[QueryTerm] = []
         index = 0
@@ -124,6 +130,8 @@ class Analyzer:
             stem = stems[index]
             index += 1
             if fixed in self._ignorable or stem in self._ignorable_stems:
+                if fixed != word and word not in self._ignorable:
+                    lost.append(word)
                 continue
             weight = 1.0 if fixed == word else CORRECTION_WEIGHT
             terms.append(
@@ -135,7 +143,7 @@ class Analyzer:
             )
         unique = {tuple(a.stems for a in t.alternatives): t for t in reversed(terms)}
         kept = tuple(t for t in terms if unique[tuple(a.stems for a in t.alternatives)] is t)
-        return Query(text, kept, tuple(stems))
+        return Query(text, kept, tuple(stems), tuple(lost))
 
     def _phrase_at(self, stems: Sequence[str], start: int) -> tuple[int, tuple[int, ...]] | None:
         for length in range(min(self._max_phrase, len(stems) - start), 0, -1):
@@ -203,3 +211,29 @@ class Vocabulary:
                 result = candidate
         self._cache.put(word, result)
         return result
+
+
+# English words, to tell a word the corpus lacks from a slip of the keyboard: the whole words of
+# four letters or more of the BERT uncased vocabulary (20,362), one a line in a file derived
+# from the tokenizer shipped in bot/data/semantic; read (in a few milliseconds) when a typo
+# correction first needs it.
+DICTIONARY_FILE = "english-words.txt"
+
+
+def lost_words(query: Query) -> tuple[str, ...]:
+    """The English words of a question that typo corrections dropped (slips are no loss)."""
+    return tuple(w for w in query.lost if english(w))
+
+
+def english(word: str) -> bool:
+    """Whether a word is an English word (four letters or more), not a typo."""
+    return word in _english_words()
+
+
+@functools.cache
+def _english_words() -> frozenset[str]:
+    try:
+        text = (importlib.resources.files("bot") / "data" / DICTIONARY_FILE).read_text("utf-8")
+    except OSError:
+        return frozenset()  # no dictionary: no word is told from a typo
+    return frozenset(line for line in text.splitlines() if line and not line.startswith("#"))

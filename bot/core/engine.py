@@ -28,6 +28,7 @@ from bot.core.answers.topics import (
     broad_share,
     clause_selection,
     companions,
+    dominant_document,
     has_cue,
     retrieve,
 )
@@ -202,6 +203,24 @@ class AnswerEngine:
         if documents is not None and self.semantic.approximate:
             entries = np.flatnonzero(self.index.entry_mask(documents)).astype(np.int32)
         return vector, self.semantic.score(vector, entries)
+
+    def _encode_texts(self, texts: Sequence[str]) -> Floats | None:
+        """Unit vectors of short texts (the words of a list request and of the document's lead
+        phrases), each encoded once per text; None when semantic matching is off."""
+        if self.encoder is None:
+            return None
+        found = {t: v for t in dict.fromkeys(texts) if (v := self._vectors.get(t)) is not None}
+        missing = [t for t in dict.fromkeys(texts) if t not in found]
+        if missing:
+            try:
+                encoded = self.encoder.encode(missing)
+            except EncoderUnavailable:
+                self.encoder = None  # the encoder said why; answer lexically from now on
+                return None
+            for text, vector in zip(missing, encoded, strict=True):
+                self._vectors.put(text, vector)
+                found[text] = vector
+        return np.stack([found[t] for t in texts]).astype(np.float32)
 
     def set_cache_size(self, size: int) -> None:
         """Answers kept for repeated messages (0: none); the cache is not part of a snapshot."""
@@ -495,7 +514,13 @@ class AnswerEngine:
             return self._not_found(retrieved, state, scope, confidence)
         ambiguous = dialogue.ambiguous_documents(retrieved.hits, scope, state, self.documents)
         if ambiguous:
-            return self.ask_which(text, intent, state, ambiguous)
+            dominant = dominant_document(self.index, retrieved.query, range(len(self.documents)))
+            if dominant is None:
+                return self.ask_which(text, intent, state, ambiguous)
+            # One of them holds clearly more of the question: answer from it alone.
+            within = dialogue.Scope(dominant, False)
+            again = self._retrieve_in_context(text, state, within, None)
+            return self._topic_answer(ask._replace(scope=within), intent, again)
         asked = asked_in(text)
         if has_cue(text, self.lexicon.source_cues) or retrieved.hits[0].paragraph.kind == "fn":
             asked = Asked()  # "where is it published?" asks for a source: a footnote gives it
@@ -708,6 +733,7 @@ class AnswerEngine:
                 self.analyzer.stemmer,
                 self.lexicon.operative_verbs,
                 suggestions,
+                encode=self._encode_texts if self.semantic_on else None,
             )
         if by == "topic" and match.slots.get("topic"):
             return listing.list_by_topic(
@@ -718,6 +744,8 @@ class AnswerEngine:
                 self.index,
                 suggestions,
                 kinds=kinds,
+                encode=self._encode_texts if self.semantic_on else None,
+                ignored=self.lexicon.stopwords,
             )
         return None
 

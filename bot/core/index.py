@@ -221,6 +221,22 @@ class ParagraphIndex:
         """Entries whose kind carries a sentence vector (not footnotes)."""
         return np.asarray(self._kinds != KIND_CODES["fn"], dtype=bool)
 
+    def documents_holding(self, stems: Sequence[str]) -> frozenset[int]:
+        """The documents some (non-footnote) paragraph of which holds each of the stems (not
+        necessarily the same paragraph)."""
+        found: frozenset[int] | None = None
+        for stem in stems:
+            row = self.term_ids.get(stem)
+            if row is None:
+                return frozenset()
+            ids, _ = self._postings.row(row)
+            ids = ids[self._kinds[ids] != KIND_CODES["fn"]]
+            held = frozenset(int(d) for d in np.unique(self._documents[ids]))
+            found = held if found is None else found & held
+            if not found:
+                return frozenset()
+        return found or frozenset()
+
     # -- querying ------------------------------------------------------------------------------
     def query(self, text: str) -> Query:
         return self.analyzer.query(text, self.vocabulary)

@@ -127,7 +127,9 @@ VERB = (
     r"include|includes|state|states|tell|talk|talks|want|need|think|have|has|is|are|operative|"
     r"preambular|the|all|its|me|us|every|each|any|some|other|these|those|this|that|next|last|"
     r"first|mention|mentions|refer|refers|discuss|discusses|deal|deals|cite|cites|speak|"
-    r"speaks|involve|involves|describe|describes|name|names)\b)"
+    r"speaks|involve|involves|describe|describes|name|names|mentioned|discussed|referred|cited|"
+    r"covered|addressed|named|described|stated|adopted|was|were|been|being|sound|sounds|seem|"
+    r"seems|look|looks|feel|feels|appear|appears|get|gets|got|keep|keeps|kept)\b)"
     r"[a-z]+(?: upon| note of| on)?"
 )
 

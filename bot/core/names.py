@@ -12,6 +12,8 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from rapidfuzz.distance import OSA
+
 from bot.core.models import Document
 from bot.core.text import Stemmer, fold, word_set
 
@@ -220,6 +222,28 @@ def bare(word: str) -> str:
     """A token folded, without a possessive "'s"."""
     folded = fold(word)
     return folded[:-2] if folded.endswith(("'s", "’s")) else folded
+
+
+# Long words for a document that a typing slip should not hide ("the Cuba resolutoin"): the
+# slip keeps the first three letters and is at most two edits away (a swap is one edit).
+_SLIPPABLE_HEADS = ("resolution", "declaration", "document")
+
+
+def head_word(word: str) -> str:
+    """The word for a document a token is (bare, or corrected from a slip; its plural is not
+    one: "resolutions" names no one document), else the bare token."""
+    token = bare(word)
+    if token in HEADS or len(token) < 7:
+        return token
+    for head in _SLIPPABLE_HEADS:
+        if (
+            token[:3] == head[:3]
+            and abs(len(token) - len(head)) <= 1
+            and OSA.distance(token, head) <= 2
+            and OSA.distance(token, head) <= OSA.distance(token, head + "s")
+        ):
+            return head
+    return token
 
 
 def _first_word_start(text: str) -> int:

@@ -25,6 +25,7 @@ from bot.core.names import (
     Names,
     bare,
     derive_names,
+    head_word,
     names_in,
     words_of,
 )
@@ -129,7 +130,7 @@ class DocumentReferences:
         tokens = Tokens(text)
         found: list[tuple[float, Mention]] = []
         for position, (word, _, end) in enumerate(tokens):
-            head = bare(word)
+            head = head_word(word)
             if head not in HEADS:
                 continue
             for window, first, last in self._windows(tokens, position, head):

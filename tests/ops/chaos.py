@@ -57,6 +57,7 @@ class Sender:
     name: str
     rng: random.Random
     shown: int | None = None  # the operative paragraph this sender saw last
+    history: list[str] = field(default_factory=list)  # the last turns, for a wrong answer's report
 
     def next_message(self) -> tuple[str, int | None]:
         """The message, and the paragraph a correct answer cites (None: not a follow-up)."""
@@ -99,6 +100,7 @@ async def converse(
         except (aiohttp.ClientError, TimeoutError, ValueError) as error:
             answer, status = None, type(error).__name__
         if answer is None:
+            sender.history.append(f"{tally.phase} {url[-5:]} {message!r} -> failed ({status})")
             tally.failed += 1
             tally.count("failed")
             if len(tally.examples) < 10:
@@ -106,6 +108,10 @@ async def converse(
             sender.shown = None
             continue
         cited = primary(answer)
+        sender.history = [
+            *sender.history[-7:],
+            f"{tally.phase} @{time.monotonic():.3f} {url[-5:]} {message!r} -> {cited or 'none'}",
+        ]
         shown = int(cited[2:]) if cited.startswith("op") and cited[2:].isdigit() else None
         if expected is None:
             tally.count("anchor")
@@ -118,7 +124,8 @@ async def converse(
             if len(tally.examples) < 10:
                 tally.examples.append(
                     f"wrong in {tally.phase}: {sender.name} saw op{sender.shown}, asked "
-                    f"{message!r}, got {cited}"
+                    f"{message!r}, got {cited}; its last turns:\n    "
+                    + "\n    ".join(sender.history)
                 )
         else:
             tally.count("ok")

@@ -13,6 +13,7 @@ import logging
 import shutil
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -202,12 +203,26 @@ class Proxy:
             await self._server.wait_closed()
 
 
-async def test_a_partitioned_process_lets_its_lease_run_out_before_answering_unrecorded(
-    redis_server: RedisServer, engine: Any
-) -> None:
-    """Only process a loses Redis: b can still read ann's older session, so a waits until its
-    lease has run out before it answers, and b trusts no session while it is out; once a is
-    back, it marks ann's session stale before renewing its lease."""
+@dataclass
+class Partitioned:
+    """Two services with leases, a reaching Redis through a proxy that can cut it off."""
+
+    proxy: Proxy
+    stores: list[RedisSessionStore]
+    a: ConversationService
+    b: ConversationService
+
+    async def reconnect_a(self) -> None:
+        """Open a's way back and wait until it has marked what it owes and renewed."""
+        self.proxy.open = True
+        deadline = time.monotonic() + 5
+        while not await self.stores[0].renew():
+            assert time.monotonic() < deadline
+            await asyncio.sleep(0.05)
+
+
+@contextlib.asynccontextmanager
+async def partitioned(redis_server: RedisServer, engine: Any) -> AsyncIterator[Partitioned]:
     proxy = Proxy(redis_server.port)
     links = [RedisLink(await proxy.start(), timeout=0.3, retry_interval=0.05)]
     links.append(RedisLink(redis_server.url, timeout=0.3, retry_interval=0.05))
@@ -215,26 +230,57 @@ async def test_a_partitioned_process_lets_its_lease_run_out_before_answering_unr
     a, b = (ConversationService(engine, store) for store in stores)
     try:
         for store in stores:
-            await store.start()
-        for sender in ("ann", "bob", "carl"):
-            assert cited(await b.ask(sender, OP3)) == "op3"
-        proxy.cut()
-        started = time.monotonic()
-        assert cited(await a.ask("ann", OP12)) == "op12"  # unrecorded
-        assert time.monotonic() - started > 0.3  # its lease ran out first
-        answer = await b.ask("ann", NEXT)
-        assert cited(answer) != "op4" and lost(answer)
-        assert lost(await b.ask("carl", NEXT))  # nobody's context while a is out
-        proxy.open = True
-        deadline = time.monotonic() + 5
-        while not await stores[0].renew():  # a is back: marks, then renews
-            assert time.monotonic() < deadline
-            await asyncio.sleep(0.05)
-        assert lost(await b.ask("ann", NEXT))
-        assert cited(await b.ask("bob", NEXT)) == "op4"
+            await store.start()  # b's first renewal learns a
+        yield Partitioned(proxy, stores, a, b)
     finally:
         for store in stores:
             await store.close()
         for link in links:
             await link.close()
         await proxy.close()
+
+
+async def test_a_partitioned_process_lets_its_lease_run_out_before_answering_unrecorded(
+    redis_server: RedisServer, engine: Any
+) -> None:
+    """Only process a loses Redis: b can still read ann's older session, so a waits until its
+    lease has run out before it answers, and b trusts no session while it is out; once a is
+    back, it marks ann's session stale before renewing its lease."""
+    async with partitioned(redis_server, engine) as net:
+        a, b = net.a, net.b
+        for sender in ("ann", "bob", "carl"):
+            assert cited(await b.ask(sender, OP3)) == "op3"
+        net.proxy.cut()
+        started = time.monotonic()
+        assert cited(await a.ask("ann", OP12)) == "op12"  # unrecorded
+        assert time.monotonic() - started > 0.3  # its lease ran out first
+        answer = await b.ask("ann", NEXT)
+        assert cited(answer) != "op4" and lost(answer)
+        assert lost(await b.ask("carl", NEXT))  # nobody's context while a is out
+        await net.reconnect_a()
+        assert lost(await b.ask("ann", NEXT))
+        assert cited(await b.ask("bob", NEXT)) == "op4"
+
+
+async def test_an_empty_restart_forgets_no_partitioned_process(
+    redis_server: RedisServer, engine: Any
+) -> None:
+    """Redis comes back empty while a is still cut off: the leases went with the data, so b
+    must not trust the session it writes next, since a may answer that sender meanwhile
+    without recording it (the chaos run's last wrong answer: op9 continued after op5 was
+    shown)."""
+    async with partitioned(redis_server, engine) as net:
+        a, b = net.a, net.b
+        assert cited(await b.ask("bob", OP3)) == "op3"
+        net.proxy.cut()
+        redis_server.stop()
+        redis_server.wipe()
+        redis_server.start()
+        assert cited(await b.ask("ann", OP3)) == "op3"  # in the empty Redis
+        assert cited(await a.ask("ann", OP12)) == "op12"  # unrecorded
+        answer = await b.ask("ann", NEXT)
+        assert cited(answer) != "op4" and lost(answer)
+        await net.reconnect_a()  # marks ann stale, then renews
+        assert lost(await b.ask("ann", NEXT))
+        assert cited(await b.ask("ann", OP3)) == "op3"
+        assert cited(await b.ask("ann", NEXT)) == "op4"  # trusted again

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.names import abbreviates, derive_names, initials_pattern
+from bot.core.names import abbreviates, derive_names, head_word, initials_pattern
 from bot.core.parse import parse_document
 from bot.core.references import DocumentReferences
 from bot.core.text import Stemmer
@@ -126,6 +126,20 @@ def test_a_typo_is_judged_on_the_stem_length(documents, lexicon):
     assert named(documents, lexicon, "the cooperation one", ["A/RES/71/194", "A/RES/73/6"]) == [
         "A/RES/71/194"
     ]
+
+
+def test_a_slip_in_the_word_for_a_document_still_ends_a_mention(documents, lexicon):
+    assert head_word("resolutoin") == head_word("Resoltion") == "resolution"
+    assert head_word("declaratoin") == "declaration"
+    assert head_word("documnet's") == "document"
+    # Its plural, a slip of the plural and other words are no head of one mention.
+    for word in ("resolutions", "resolutoins", "revolution", "resolute", "resolving"):
+        assert head_word(word) == word
+    assert named(documents, lexicon, "when was the Cuba embargo resolutoin adopted?") == [
+        "A/RES/73/8"
+    ]
+    assert named(documents, lexicon, "the tuberculosis declaratoin, paragraph 4") == ["A/RES/73/3"]
+    assert named(documents, lexicon, "which space resolutoins came before it?") is None
 
 
 def test_two_documents_with_the_same_subject_are_ambiguous(documents, lexicon):

@@ -35,6 +35,10 @@ _QUANTITY = (
     rf"|\b(?:{NUMBER_WORDS})\b|\bper cent\b|%"
 )
 _ARTICLE = r"\barticles? [IVXLC\d]+"
+_DURATION = (
+    rf"\b(?:\d[\d,.]*|{NUMBER_WORDS})(?:[- ]\w+)?[- ]"
+    r"(?:years?|months?|weeks?|days?|hours?|decades?)\b"
+)
 _NAMED_PERSON = r"\b(?:Mr|Ms|Mrs|Dr|Sir|Madam|H\.E)\.? [A-Z][a-z]+"
 _ACTOR = r"\b(?:[A-Z][a-z]+(?:[- ](?:of |on |for |the )*[A-Z][a-z]+)*)"
 
@@ -65,6 +69,8 @@ _ASKS: tuple[tuple[str, str], ...] = (
     # A past event's time ("when did they first impose it?") is a calendar date; "its next
     # session" or "each year" answers only when something is to happen.
     ("past_date", r"\bwhen (?:did|was|were|had)\b|\bhow long ago\b|\bin (?:what|which) year\b"),
+    # "How long does treatment last?" asks for a length of time ("how long ago" is a date).
+    ("duration", r"\bhow long\b(?! ago\b)|\bfor how many (?:years|months|weeks|days)\b"),
     ("date", rf"\bwhen {_AUXILIARY}|\b(?:what|which) (?:year|date|day)\b"),
     ("place", rf"\bwhere {_AUXILIARY}|\bin which (?:city|country|place)\b|\bwhich city\b"),
     # "who" asks for an actor where it opens the question or a clause of it, not inside one
@@ -83,6 +89,7 @@ _HOLDS: dict[str, str] = {
     "quantity": _QUANTITY,
     "date": rf"{_DATE}|{_SESSION}",
     "past_date": _DATE,
+    "duration": _DURATION,
     "place": _PLACE,
     "actor": _ACTOR,
 }
@@ -94,6 +101,7 @@ NOUNS: dict[str, str] = {
     "quantity": "that number",
     "date": "that date",
     "past_date": "that date",
+    "duration": "how long that lasts",
     "place": "that place",
     "actor": "who",
 }

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bot.core.analysis import lost_words
 from bot.core.answers.asked import Asked, fact_spans
 from bot.core.answers.compose import Selection, select_clauses, whole
 from bot.core.index import Entry, Hit, ParagraphIndex, Query
@@ -121,7 +122,12 @@ def retrieve(
     confidence = confidence_of(lexical[0] if lexical else None)
     if numbers_only:
         confidence = min(confidence, NUMBER_ONLY_CONFIDENCE)  # "1" alone is not a topic
+    # A question that lost more of its words to typo corrections than it kept ("TB in small
+    # kids" keeps only "TB") may be about the words lost: those left are not decisive, however
+    # well they match. (One word lost among several, "how many" -> "how may", is no doubt.)
     decisive = confidence >= DECISIVE
+    if decisive and semantic is not None and len(query.lost) > len(query.terms):
+        decisive = len(lost_words(query)) <= len(query.terms)
     found = semantic(documents) if semantic is not None and not (numbers_only or decisive) else None
     if found is None:
         return Retrieved(query, tuple(lexical[:12]), confidence, lexical_confidence=confidence)
@@ -244,6 +250,39 @@ def companions(retrieved: Retrieved, kinds: Sequence[str] = ("pp", "op", "ax")) 
         if len(found) == 1:
             break
     return found
+
+
+# A question whose words one resolution holds clearly more of than any other is about that one:
+# "ICC cooperation non-member countries" is about the ICC resolution even where a paragraph on
+# cooperation in another answers about as well. A word counts as much as it tells the loaded
+# resolutions apart (log N/n for a word n of the N hold; nothing for a word all of them hold).
+DOMINANT_RATIO = 1.2
+
+
+def document_weights(index: ParagraphIndex, query: Query, documents: Sequence[int]) -> list[float]:
+    """For each of `documents`, how much of the question it holds, each term weighted by how
+    few of all the loaded documents hold it."""
+    count = len(index.documents)
+    weights = [0.0] * len(documents)
+    for term in query.terms:
+        holders = frozenset().union(*(index.documents_holding(a.stems) for a in term.alternatives))
+        if not holders:
+            continue
+        weight = math.log(count / len(holders))
+        for position, document in enumerate(documents):
+            if document in holders:
+                weights[position] += weight
+    return weights
+
+
+def dominant_document(index: ParagraphIndex, query: Query, rivals: Sequence[int]) -> int | None:
+    """The one of several documents that holds clearly more of the question than the others
+    (DOMINANT_RATIO times the next one's weight), or None."""
+    if len(rivals) < 2 or not query.terms:
+        return None
+    weights = sorted(zip(document_weights(index, query, rivals), rivals, strict=True), reverse=True)
+    (best, document), (second, _) = weights[0], weights[1]
+    return document if best > 0 and best >= DOMINANT_RATIO * second else None
 
 
 def broad_share(index: ParagraphIndex, query: Query, document: int) -> tuple[int, float]:

@@ -21,7 +21,8 @@ Another process may have answered a turn without Redis that no mark records yet 
 reach Redis, or has not noticed that it can again): every process holds a sync lease that
 it renews with each call, and lets it run out before it answers a turn it cannot record.
 While any process's lease has run out, no session is trusted (follow-ups say the context is
-lost).
+lost). A Redis that lost its data lost the leases too: the first read that notices puts back
+every peer the reading process knew, lapsed, until each renews (a dead one is forgotten).
 """
 
 from __future__ import annotations
@@ -203,7 +204,7 @@ if mine and tonumber(mine) <= now then lapsed = lapsed - 1 end
 _RENEW = (
     _LEASE
     + """
-return {tostring(now), renewed}
+return {tostring(now), renewed, redis.call('ZRANGE', KEYS[1], 0, -1)}
 """
 )
 
@@ -213,8 +214,11 @@ return {tostring(now), renewed}
 #
 # Reading also compares the count of writes with the highest count this process has seen
 # (ARGV[4]): lower means Redis lost writes (a restart from an older snapshot, or empty), so
-# sessions may be older than what people were shown: the epoch goes up. A value of another
-# type (the plain JSON strings of older versions) is dropped.
+# sessions may be older than what people were shown: the epoch goes up. The peers went with
+# the data, and one of them may be answering without Redis right now: every peer this process
+# knew (ARGV[5] on) comes back with its lease run out, so no session is trusted until each has
+# checked in again (or is forgotten, as a dead one is). A value of another type (the plain
+# JSON strings of older versions) is dropped.
 _READ = (
     _LEASE
     + """
@@ -224,6 +228,9 @@ if writes < seen then
   redis.call('INCR', KEYS[2])
   redis.call('SET', KEYS[3], seen)
   writes = seen
+  for i = 5, #ARGV do
+    lapsed = lapsed + redis.call('ZADD', KEYS[1], 'NX', now, ARGV[i])
+  end
 end
 local kind = redis.call('TYPE', KEYS[4])['ok']
 if kind ~= 'hash' and kind ~= 'none' then redis.call('DEL', KEYS[4]) end
@@ -288,7 +295,8 @@ class RedisSessionStore:
     to run out (at most `lease_seconds` after its last successful call), so that every other
     process sees it lapsed and trusts no session; when it reaches Redis again, it marks the
     sessions of those turns stale before it renews its lease. A background task renews the
-    lease while the process is idle."""
+    lease four times a lease and learns the other processes' ids, which a Redis that lost
+    its data gets back as lapsed leases."""
 
     def __init__(
         self,
@@ -318,6 +326,7 @@ class RedisSessionStore:
         self._offset_ms: float | None = None  # Redis's clock minus ours, at most
         self._renewed_at: float | None = None  # when we sent the last call that renewed
         self._keeper: asyncio.Task[None] | None = None
+        self._peers: tuple[str, ...] = ()  # the other processes' ids, as of the last renewal
 
     # -- sessions ------------------------------------------------------------------------
     async def read(self, sender: str) -> Stored:
@@ -325,7 +334,7 @@ class RedisSessionStore:
         lease, sent = self._lease_args()
 
         async def run(client: Redis) -> Any:
-            args = [*lease, str(self._writes_seen)]
+            args = [*lease, str(self._writes_seen), *self._peers]
             return await self._read(keys=self._keys(key), args=args, client=client)
 
         try:
@@ -426,18 +435,18 @@ class RedisSessionStore:
             return await self._renew(keys=[PEERS_KEY], args=lease, client=client)
 
         try:
-            now, renewed = await self._link.call(run)
+            now, renewed, peers = await self._link.call(run)
         except StoreUnavailable:
             return False
         self._leased(sent, now, renewed)
+        self._peers = tuple(p for p in map(_text, peers) if p is not None and p != self._id)
         return bool(_number(renewed))
 
     async def _keep_lease(self) -> None:
-        interval = self._lease / 4
+        """Renew every quarter lease, busy or idle: each renewal also learns the peers."""
         while True:
-            if self._renewed_at is None or self._clock() - self._renewed_at >= interval:
-                await self.renew()
-            await asyncio.sleep(interval)
+            await self.renew()
+            await asyncio.sleep(self._lease / 4)
 
     async def start(self) -> None:
         """Learn Redis's clock, take the lease, and keep it while idle."""
