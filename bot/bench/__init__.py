@@ -21,7 +21,7 @@ from bot.bench.http import SERVER_ENV, HttpResult
 from bot.bench.measure import MB, from_dict
 from bot.bench.procs import Limits, run_worker
 
-PARTS = ("engine", "cold", "scale", "http")
+PARTS = ("engine", "cold", "scale", "vectors", "http")
 PROJECT = Path(bot.__file__).resolve().parent.parent
 ENGINE_LIMITS = Limits(seconds=600.0, rss_bytes=8 * 1024 * MB)
 PHRASES_FOR_HTTP = 430
@@ -60,6 +60,11 @@ def run_bench(args: argparse.Namespace) -> int:
 
         status(f"scale: synthetic corpora of {', '.join(f'{s:,}' for s in sizes)} resolutions")
         report.scale = run_scale(sizes, knowledge, intents, questions)
+    if "vectors" not in skip and sizes:
+        from bot.bench.vectors import run_vectors
+
+        status("vectors: exact and IVF search over synthetic sentence vectors")
+        report.vectors = run_vectors(sizes)
     if "http" not in skip:
         status(f"http: wrk, {args.connections} connections, {args.duration:g} s per server")
         report.http = measure_http(knowledge, intents, questions, args)

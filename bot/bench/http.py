@@ -1,7 +1,9 @@
 """Part 4: `resbot serve` under wrk, beside the bare aiohttp baseline (baseline.py) with the
 same settings: requests/s, p50/p99 latency, errors; answer cache off and on; one worker and
 one per core. Requests rotate through many bodies (distinct senders and questions), so no
-single cached answer is measured.
+single cached answer is measured. Beside them, the engine alone on the same bodies in the
+same run (a fresh process replaying them in turn, each sender's state kept as the server
+keeps it): the answers per second the server could give if HTTP cost nothing.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -147,7 +149,10 @@ def run_http(
         script = Path(folder) / "bodies.lua"
         script.write_text(lua_script(request_bodies(questions)), encoding="utf-8")
         load = Load(duration, connections, script)
-        return [
+        alone = [
+            engine_alone(knowledge, intents, questions, duration, cache) for cache in ("off", "on")
+        ]
+        return alone + [
             measure_server(
                 server_command(server, knowledge, intents, workers),
                 HttpResult(server, workers, cache),
@@ -160,6 +165,65 @@ def run_http(
 
 
 PLANS = (("bare", "-"), ("resbot", "off"), ("resbot", "on"))
+
+
+def engine_alone(
+    knowledge: Path, intents: Path, questions: Sequence[str], seconds: float, cache: str
+) -> HttpResult:
+    """The engine replaying the request bodies in a fresh process, without HTTP."""
+    from bot.bench.procs import Limits, run_worker
+
+    params = {
+        "knowledge": str(knowledge),
+        "intents": str(intents),
+        "questions": list(questions),
+        "seconds": seconds,
+        "cache": int(CACHE_ON) if cache == "on" else 0,
+    }
+    run = run_worker("engine-alone", params, Limits(seconds + 120.0, 8 * 2**30))
+    done = run.last("replayed")
+    if done is None:
+        return HttpResult("engine alone", 1, cache, status=f"failed: {run.stderr[-120:]}")
+    return HttpResult(
+        "engine alone",
+        1,
+        cache,
+        processes=1,
+        requests=int(done["answers"]),
+        seconds=float(done["seconds"]),
+        rps=int(done["answers"]) / float(done["seconds"]),
+    )
+
+
+def replay(params: Mapping[str, object], emit: Callable[..., None]) -> None:
+    """In the worker: the bodies in turn, as the server would take them, for `seconds`
+    after one unmeasured pass."""
+    from bot.core.models import ConversationState
+    from bot.loading.engine import load_engine
+
+    engine = load_engine(
+        Path(str(params["knowledge"])),
+        Path(str(params["intents"])),
+        cache_size=int(str(params["cache"])),
+    )
+    questions = params["questions"]
+    assert isinstance(questions, list)
+    bodies = [json.loads(b) for b in request_bodies([str(q) for q in questions])]
+    states: dict[str, ConversationState] = {}
+
+    def ask(body: dict[str, str]) -> None:
+        sender = "web:" + body["sender"]
+        turn = engine.reply(body["message"], states.get(sender) or ConversationState())
+        states[sender] = turn.state
+
+    for body in bodies:
+        ask(body)
+    answers, started = 0, time.perf_counter()
+    deadline = started + float(str(params["seconds"]))
+    while time.perf_counter() < deadline:
+        ask(bodies[answers % len(bodies)])
+        answers += 1
+    emit("replayed", answers=answers, seconds=time.perf_counter() - started)
 
 
 def server_command(server: str, knowledge: Path, intents: Path, workers: int) -> list[str]:

@@ -13,6 +13,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+SCALE_MODES = {
+    "scale-build": "measure_build",
+    "scale-serve": "measure_serving",
+    "scale-add": "measure_addition",
+}
+
 
 def emit(event: str, **fields: Any) -> None:
     sys.stdout.write(json.dumps({"event": event, **fields}) + "\n")
@@ -21,7 +27,8 @@ def emit(event: str, **fields: Any) -> None:
 
 def main(argv: Sequence[str]) -> int:
     if len(argv) != 2:
-        sys.stderr.write("usage: python -m bot.bench.worker engine|scale PARAMS_JSON\n")
+        modes = "|".join(["engine", "engine-alone", "vectors", *SCALE_MODES])
+        sys.stderr.write(f"usage: python -m bot.bench.worker {modes} PARAMS_JSON\n")
         return 2
     mode, params = argv[0], json.loads(argv[1])
     if mode == "engine":
@@ -32,10 +39,20 @@ def main(argv: Sequence[str]) -> int:
         )
         emit("result", data=dataclasses.asdict(result))
         return 0
-    if mode == "scale":
-        from bot.bench.scale import measure_scale
+    if mode == "engine-alone":
+        from bot.bench.http import replay
 
-        measure_scale(params, emit)
+        replay(params, emit)
+        return 0
+    if mode == "vectors":
+        from bot.bench.vectors import measure_vectors
+
+        measure_vectors(params, emit)
+        return 0
+    if mode in SCALE_MODES:
+        from bot.bench import scale
+
+        getattr(scale, SCALE_MODES[mode])(params, emit)
         return 0
     sys.stderr.write(f"unknown mode {mode!r}\n")
     return 2

@@ -38,6 +38,15 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 DEDUPE_TTL_SECONDS = 24 * 3600.0
 GET_ME_RETRY_SECONDS = 60.0
 GROUP_CHATS = frozenset({"group", "supergroup"})
+
+
+def is_group(chat: Mapping[str, Any]) -> bool:
+    """A group chat; a "type" that is not a string (an object, a list: hostile bytes) is not
+    one, and is not looked up in a set either (unhashable: it answered 500)."""
+    kind = chat.get("type")
+    return isinstance(kind, str) and kind in GROUP_CHATS
+
+
 # Commands that are this bot's even without its name (Telegram sends a group's bare commands
 # to a privacy-mode bot only when it spoke last).
 OWN_COMMANDS = frozenset({"ask", "start", "help"})
@@ -100,7 +109,7 @@ def message_from_update(
         return "malformed"
     if isinstance(sender, dict) and sender.get("is_bot") is True:
         return "bot"
-    if isinstance(chat, dict) and chat.get("type") in GROUP_CHATS:
+    if isinstance(chat, dict) and is_group(chat):
         addressed = addressed_text(text, message.get("reply_to_message"), me)
         if addressed is None:
             return "not_addressed"
@@ -298,7 +307,7 @@ class TelegramWebhook:
         """Who the bot is, asked only when a group message needs it."""
         message = update.get("message")
         chat = message.get("chat") if isinstance(message, dict) else None
-        if isinstance(chat, dict) and chat.get("type") in GROUP_CHATS:
+        if isinstance(chat, dict) and is_group(chat):
             return await self._identity.get()
         return BotIdentity()
 

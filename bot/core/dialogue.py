@@ -165,6 +165,12 @@ _NOT_A_NAME = word_set(
 )
 
 
+def has_demonstrative(text: str) -> bool:
+    """Whether resolve_demonstratives could change the text (so the cited paragraphs, part
+    of the conversation, are read only when they matter)."""
+    return _DEMONSTRATIVE.search(text) is not None
+
+
 def resolve_demonstratives(text: str, cited: Sequence[Paragraph]) -> str:
     """ "is that agreement mentioned ..." -> "is Relationship Agreement mentioned ...": a
     demonstrative before a noun that ends a name in the paragraphs just cited is that name."""

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import replace
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from dataclasses import fields, replace
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -38,6 +39,7 @@ from bot.core.intents import Action, Intent, IntentClassifier, IntentMatch
 from bot.core.kinds import kind_of, kinds_in
 from bot.core.lexicon import Lexicon
 from bot.core.models import Answer, ConversationState, Document, Paragraph, Turn
+from bot.core.names import Names
 from bot.core.references import DocumentReferences
 from bot.core.routing import Ask, Composed
 from bot.core.semantic import (
@@ -83,8 +85,33 @@ def needs_document(handler: DocumentHandler) -> Handler:
     return handle
 
 
-# What an answer depends on: the routed message, its scope, and the conversation so far.
-CacheKey = tuple[str, int | None, frozenset[int] | None, str, str, tuple[str, ...], str, str, bool]
+# What an answer depends on: the routed message with its scope, and the values of the
+# conversation's fields that answering it read.
+CacheKey = tuple[Hashable, tuple[object, ...]]
+T = TypeVar("T")
+STATE_FIELDS = frozenset(f.name for f in fields(ConversationState))
+
+
+class WatchedState(ConversationState):
+    """A conversation state that notes which of its fields are read (the answer cache keys
+    on those only)."""
+
+    @classmethod
+    def of(cls, state: ConversationState) -> WatchedState:
+        watched = cls(**{name: getattr(state, name) for name in sorted(STATE_FIELDS)})
+        object.__setattr__(watched, "_read", {})
+        return watched
+
+    def __getattribute__(self, name: str) -> Any:
+        if name in STATE_FIELDS:
+            read = object.__getattribute__(self, "__dict__").get("_read")
+            if read is not None:
+                read[name] = None
+        return object.__getattribute__(self, name)
+
+    def fields_read(self) -> tuple[str, ...]:
+        read: dict[str, None] = object.__getattribute__(self, "__dict__").get("_read", {})
+        return tuple(sorted(read))
 
 
 class AnswerEngine:
@@ -98,20 +125,28 @@ class AnswerEngine:
         *,
         aliases: Mapping[str, Sequence[str]] | None = None,
         cache_size: int = 0,
+        index: ParagraphIndex | None = None,
+        names: Sequence[Names] | None = None,
         encoder: Encoder | None = None,
         semantic: SemanticIndex | None = None,
     ) -> None:
+        """`index`: one already built over these documents (a saved engine's), else built."""
         self.documents = tuple(documents)
         self.lexicon = lexicon
-        self.analyzer = Analyzer(lexicon)
+        if index is None:
+            index = ParagraphIndex(self.documents, Analyzer(lexicon))
+        elif index.documents != self.documents or index.analyzer.lexicon != lexicon:
+            raise ValueError("the index was built over other documents or another lexicon")
+        self.analyzer = index.analyzer
         self.references = DocumentReferences(
             self.documents,
             self.analyzer.stemmer,
             lexicon.stopwords,
             lexicon.synonyms,
             dict(aliases or {}),
+            names,
         )
-        self.index = ParagraphIndex(self.documents, self.analyzer)
+        self.index = index
         self.classifier = IntentClassifier(tuple(intents))
         self.intents = tuple(intents)
         self._by_name = {i.name: i for i in self.intents}
@@ -119,7 +154,7 @@ class AnswerEngine:
         self._symbols = {d.symbol: i for i, d in enumerate(self.documents)}
         stem = self.analyzer.stemmer.stem
         self._verb_stems = frozenset(stem(v.split()[0]) for v in lexicon.operative_verbs)
-        self._cache: BoundedCache[CacheKey, Composed] = BoundedCache(cache_size)
+        self.set_cache_size(cache_size)
         # Semantic matching: the vectors (plain arrays, saved with the engine) and the encoder
         # that turns a question into a vector (never saved; attached again after loading).
         if semantic is None and encoder is not None:
@@ -138,7 +173,7 @@ class AnswerEngine:
             encoder = None
         self.encoder = encoder
         self._vectors = BoundedCache(QUESTION_VECTORS)
-        self._cache = BoundedCache(self._cache.size)
+        self.set_cache_size(self._cache.size)
 
     @property
     def semantic_on(self) -> bool:
@@ -149,8 +184,11 @@ class AnswerEngine:
         state["encoder"] = None  # a model session is no part of a saved engine
         return state
 
-    def _semantic_lookup(self, text: str) -> tuple[Floats, SemanticScores] | None:
-        """The question's vector (encoded once per text) and its cosines."""
+    def _semantic_lookup(
+        self, text: str, documents: frozenset[int] | None = None
+    ) -> tuple[Floats, SemanticScores] | None:
+        """The question's vector (encoded once per text) and its cosines (with approximate
+        search, exact for every paragraph of the `documents` it is scoped to)."""
         if self.encoder is None or self.semantic is None:
             return None
         vector = self._vectors.get(text)
@@ -161,7 +199,10 @@ class AnswerEngine:
                 self.encoder = None  # the encoder said why; answer lexically from now on
                 return None
             self._vectors.put(text, vector)
-        return vector, self.semantic.score(vector)
+        entries = None
+        if documents is not None and self.semantic.approximate:
+            entries = np.flatnonzero(self.index.entry_mask(documents)).astype(np.int32)
+        return vector, self.semantic.score(vector, entries)
 
     def _encode_texts(self, texts: Sequence[str]) -> Floats | None:
         """Unit vectors of short texts (the words of a list request and of the document's lead
@@ -183,7 +224,9 @@ class AnswerEngine:
 
     def set_cache_size(self, size: int) -> None:
         """Answers kept for repeated messages (0: none); the cache is not part of a snapshot."""
-        self._cache = BoundedCache(size)
+        self._cache: BoundedCache[CacheKey, Composed] = BoundedCache(size)
+        self._suggested: BoundedCache[CacheKey, tuple[str, ...]] = BoundedCache(size)
+        self._reads: BoundedCache[Hashable, tuple[str, ...]] = BoundedCache(2 * size)
 
     @property
     def intent_names(self) -> tuple[str, ...]:
@@ -220,31 +263,60 @@ class AnswerEngine:
             # "and in the ICC one?": the last question again, in the document named now
             text = state.last_question
             routed, _, _, named = self._route(text)
-        composed = self._composed(Ask(routed, state, scope, named, context_lost, text))
+        composed, key = self._composed(Ask(routed, state, scope, named, context_lost, text))
         answer = composed.answer
         next_state = dialogue.next_state(state, answer, text, composed.topic)
-        suggested = self._suggest(answer, composed.topic, Ask(routed, next_state, scope, named))
+        suggested, _ = self._recall(
+            self._suggested,
+            ("suggestions", key),
+            next_state,
+            lambda watched: self._suggest(
+                answer, composed.topic, Ask(routed, watched, scope, named)
+            ),
+        )
         return Turn(replace(answer, suggestions=suggested), next_state, composed.debug)
 
-    def _composed(self, ask: Ask) -> Composed:
-        """The answer to a routed message, remembered for the same message and context."""
-        state, scope = ask.state, ask.scope
-        key = (
-            ask.text,
-            scope.document,
-            scope.among,
-            state.document,
-            state.paragraph,
-            state.cited,
-            state.topic,
-            ask.named,
-            ask.context_lost,
+    def _composed(self, ask: Ask) -> tuple[Composed, Hashable]:
+        """The answer to a routed message (and the key it is remembered by): remembered for
+        the same message and the parts of the conversation that answering it read, so a
+        question answered without reading the conversation (or reading only what two
+        senders share, such as the resolution they are on) is answered once for every
+        sender."""
+        scope = ask.scope
+        message = (ask.text, ask.message, scope.document, scope.among, ask.named, ask.context_lost)
+        return self._recall(
+            self._cache,
+            message,
+            ask.state,
+            lambda watched: self._answer(ask._replace(state=watched)),
         )
-        composed = self._cache.get(key)
-        if composed is None:
-            composed = self._answer(ask)
-            self._cache.put(key, composed)
-        return composed
+
+    def _recall(
+        self,
+        cache: BoundedCache[tuple[Hashable, tuple[object, ...]], T],
+        key: Hashable,
+        state: ConversationState,
+        compute: Callable[[ConversationState], T],
+    ) -> tuple[T, Hashable]:
+        """compute(state), remembered by `key` and the values of the state's fields it read
+        (the fields read last time for this key are looked up first), and the full key it
+        went by (what depends on the value keys on it). Within another such computation the
+        state is already watched: its reads count for that one."""
+        if not cache.size or isinstance(state, WatchedState):
+            return compute(state), None
+        read = self._reads.get(key)
+        if read is not None:
+            full = (key, tuple(getattr(state, f) for f in read))
+            found = cache.get(full)
+            if found is not None:
+                return found, full
+        watched = WatchedState.of(state)
+        value = compute(watched)
+        read = watched.fields_read()
+        self._reads.put(key, read)
+        full = (key, tuple(getattr(state, f) for f in read))
+        cache.put(full, value)
+        return value, full
 
     def _suggest(self, answer: Answer, topic: str, asked: Ask) -> tuple[str, ...]:
         """Suggestions after this answer: the next paragraph, the topic elsewhere, the same
@@ -259,7 +331,7 @@ class AnswerEngine:
         other = another_document(current, state, self.documents)
         if other is not None:
             scope = dialogue.Scope(self.doc_index(other.symbol), True)
-            trial = self._composed(Ask(routed, state, scope, named)).answer
+            trial = self._composed(Ask(routed, state, scope, named))[0].answer
             if trial.fallback or not trial.citations or trial.citations[0].document != other.symbol:
                 other = None
         return conversation_suggestions(answer, self.documents, words, other, answer.suggestions)
@@ -298,7 +370,12 @@ class AnswerEngine:
     # -- routing -------------------------------------------------------------------------
     def _answer(self, ask: Ask) -> Composed:
         document = self.current(ask.state, ask.scope)
-        if document is not None and ask.state.cited and document.symbol == ask.state.document:
+        if (
+            document is not None
+            and dialogue.has_demonstrative(ask.text)
+            and ask.state.cited
+            and document.symbol == ask.state.document
+        ):
             cited = [p for p in (document.get(i) for i in ask.state.cited) if p is not None]
             ask = ask._replace(text=dialogue.resolve_demonstratives(ask.text, cited))
         match = self.classifier.classify(ask.text)
@@ -593,7 +670,9 @@ class AnswerEngine:
         elsewhere only when another document answers well."""
         cues = self.lexicon.source_cues
 
-        semantic = (lambda: self._semantic_lookup(text)) if self.semantic_on else None
+        semantic = (
+            (lambda scoped: self._semantic_lookup(text, scoped)) if self.semantic_on else None
+        )
 
         def search(documents: frozenset[int] | None) -> Retrieved:
             return retrieve(

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import itertools
 import math
-from array import array
-from collections import Counter
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import overload
 
 import numpy as np
 import numpy.typing as npt
@@ -22,13 +21,15 @@ import numpy.typing as npt
 from bot.core.analysis import Alternative, Analyzer, Query, QueryTerm, Vocabulary
 from bot.core.cache import BoundedCache
 from bot.core.models import Document, Paragraph
-from bot.core.text import clause_spans, words
+from bot.core.postings import KIND_CODES, KINDS, IndexArrays, anchor_contexts, build_arrays
+from bot.core.text import clause_spans
 
 __all__ = [
     "Alternative",
     "Analyzer",
     "Entry",
     "Hit",
+    "IndexArrays",
     "ParagraphIndex",
     "Query",
     "QueryTerm",
@@ -36,19 +37,16 @@ __all__ = [
     "anchor_contexts",
 ]
 
-BM25_K1 = 1.2
-BM25_B = 0.6
 PHRASE_BONUS = 0.35
 SCATTERED_PHRASE = 0.5
-ANCHOR_WORDS = 40
 UNKNOWN_WEIGHT = 1.0
-KIND_CODES = {"pp": 0, "op": 1, "ax": 2, "fn": 3}
 # (stems, weight, cap) of a query alternative: the key of its memoised postings.
 AlternativeKey = tuple[tuple[str, ...], float, float | None]
 CLAUSE_CACHE = 4096
 MEMO_ENTRIES = 4096
 RANK_FLOOR = 0.6
 MEMO_MAX_IDS = 20_000
+ROW_TABLES = 4096  # documents whose paragraph id -> row table is kept
 
 Floats = npt.NDArray[np.float32]
 Ints = npt.NDArray[np.int32]
@@ -56,8 +54,9 @@ Ints = npt.NDArray[np.int32]
 
 @dataclass(frozen=True, slots=True)
 class Entry:
-    """A paragraph as the index sees it."""
+    """A paragraph as the index sees it: its row (`id`) and its document's position."""
 
+    id: int
     document: int
     paragraph: Paragraph
 
@@ -86,51 +85,80 @@ class _Postings:
         return self.ids[a:b], self.values[a:b]
 
 
-@dataclass
-class _Builder:
-    """Accumulates postings while the index is built (compact int arrays), then packs them."""
+class _Entries(Sequence[Entry]):
+    """The index's entries, made when asked for: a paragraph of a saved engine is read from
+    its arrays only when a hit or a caller needs it."""
 
-    terms: dict[str, int] = field(default_factory=dict)
-    rows: list[array[int]] = field(default_factory=list)
-    counts: list[array[int]] = field(default_factory=list)
-    pairs: dict[int, array[int]] = field(default_factory=dict)
-    words: set[str] = field(default_factory=set)
+    __slots__ = ("_index",)
 
-    def term(self, stem: str) -> int:
-        found = self.terms.get(stem)
-        if found is None:
-            found = self.terms[stem] = len(self.rows)
-            self.rows.append(array("i"))
-            self.counts.append(array("i"))
-        return found
+    def __init__(self, index: ParagraphIndex) -> None:
+        self._index = index
 
+    def __len__(self) -> int:
+        return len(self._index._kinds)
 
-def _concatenate(rows: Sequence[array[int]]) -> tuple[npt.NDArray[np.int64], Ints]:
-    """Row starts and all values of a list of int arrays, as numpy arrays."""
-    sizes = np.fromiter((len(r) for r in rows), dtype=np.int64, count=len(rows))
-    starts = np.zeros(len(rows) + 1, dtype=np.int64)
-    np.cumsum(sizes, out=starts[1:])
-    if not rows:
-        return starts, np.zeros(0, dtype=np.int32)
-    values = np.concatenate([np.frombuffer(r, dtype=np.int32) for r in rows]).astype(np.int32)
-    return starts, values
+    @overload
+    def __getitem__(self, position: int) -> Entry: ...
+
+    @overload
+    def __getitem__(self, position: slice) -> list[Entry]: ...
+
+    def __getitem__(self, position: int | slice) -> Entry | list[Entry]:
+        if isinstance(position, slice):
+            return [self[i] for i in range(*position.indices(len(self)))]
+        if position < 0:
+            position += len(self)
+        if not 0 <= position < len(self):
+            raise IndexError(position)
+        return self._index.entry(position)
+
+    def __iter__(self) -> Iterator[Entry]:
+        return (self._index.entry(i) for i in range(len(self)))
 
 
 class ParagraphIndex:
     """BM25 with synonym and phrase matching; footnotes carry the words of the passage that
-    cites them, so "where is X published" finds X's footnote."""
+    cites them, so "where is X published" finds X's footnote.
 
-    def __init__(self, documents: Sequence[Document], analyzer: Analyzer) -> None:
+    Built from the documents (bot.core.postings), or given the arrays a saved engine kept."""
+
+    def __init__(
+        self,
+        documents: Sequence[Document],
+        analyzer: Analyzer,
+        arrays: IndexArrays | None = None,
+        *,
+        progress: Callable[[int], None] | None = None,
+    ) -> None:
         self.documents = tuple(documents)
         self.analyzer = analyzer
-        self.entries: list[Entry] = []
-        builder = _Builder()
-        lengths: list[int] = []
-        for doc_index, document in enumerate(self.documents):
-            for paragraph in document.paragraphs:
-                lengths.append(self._add(builder, doc_index, document, paragraph))
-        self._pack(builder, lengths)
-        self.vocabulary = Vocabulary.build(builder.words, analyzer.lexicon)
+        if arrays is None:
+            arrays = build_arrays(self.documents, analyzer, progress)
+        if arrays.documents != len(self.documents):
+            raise ValueError(
+                f"the index arrays hold {arrays.documents} documents, not {len(self.documents)}"
+            )
+        self.arrays = arrays
+        count = arrays.entries
+        self.term_ids = {stem: i for i, stem in enumerate(arrays.stems)}
+        df = np.diff(arrays.post_start).astype(np.float64)
+        idf = np.log(1 + (count - df + 0.5) / (df + 0.5))
+        self.idf: dict[str, float] = dict(zip(arrays.stems, idf.tolist(), strict=True))
+        self._idf = idf.astype(np.float32)
+        self.max_idf = math.log(1 + (count + 0.5) / 0.5)
+        self._postings = _Postings(arrays.post_start, arrays.post_ids, arrays.post_values)
+        self._pair_keys = arrays.pair_keys
+        self._pairs = _Postings(
+            arrays.pair_key_start, arrays.pair_ids, np.empty(0, dtype=np.float32)
+        )
+        self._doc_start = arrays.doc_start
+        self._documents = np.repeat(
+            np.arange(len(self.documents), dtype=np.int32), np.diff(arrays.doc_start)
+        )
+        self._kinds = arrays.kinds
+        self._numbers = arrays.numbers
+        self.entries: Sequence[Entry] = _Entries(self)
+        self.vocabulary = Vocabulary.build(arrays.words, analyzer.lexicon)
         # A word whose stem the corpus knows ("encouraged" for "Encourages") needs no fixing.
         self.vocabulary.stems = frozenset(self.idf)
         self._clauses: BoundedCache[int, list[tuple[tuple[int, int], frozenset[str]]]]
@@ -138,81 +166,47 @@ class ParagraphIndex:
         self._memo: BoundedCache[AlternativeKey, tuple[Ints, Floats] | None]
         self._memo = BoundedCache(MEMO_ENTRIES)
         self._weights: BoundedCache[QueryTerm, float] = BoundedCache(MEMO_ENTRIES)
-
-    # -- building ----------------------------------------------------------------------------
-    def _add(
-        self, builder: _Builder, doc_index: int, document: Document, paragraph: Paragraph
-    ) -> int:
-        text = paragraph.text
-        if paragraph.kind == "fn":
-            text = " ".join([text, *anchor_contexts(document, paragraph)])
-        found = words(text)
-        builder.words.update(found)
-        ids = [builder.term(s) for s in self.analyzer.word_stems(found)]
-        entry_id = len(self.entries)
-        self.entries.append(Entry(doc_index, paragraph))
-        for term, count in Counter(ids).items():
-            builder.rows[term].append(entry_id)
-            builder.counts[term].append(count)
-        for key in {a << 32 | b for a, b in itertools.pairwise(ids)}:
-            holders = builder.pairs.get(key)
-            if holders is None:
-                holders = builder.pairs[key] = array("i")
-            holders.append(entry_id)
-        return len(ids)
-
-    def _pack(self, builder: _Builder, lengths: list[int]) -> None:
-        count = len(self.entries)
-        length = np.asarray(lengths, dtype=np.float32)
-        average = float(length.mean()) if count else 1.0
-        norm = BM25_K1 * (1 - BM25_B + BM25_B * length / max(average, 1.0))
-        self.term_ids = builder.terms
-        starts, ids = _concatenate(builder.rows)
-        _, counts = _concatenate(builder.counts)
-        sizes = np.diff(starts)
-        tf = counts.astype(np.float32)
-        values = (tf * (BM25_K1 + 1) / (tf + norm[ids])).astype(np.float32)
-        self._postings = _Postings(starts, ids, values)
-        builder.rows.clear()
-        builder.counts.clear()
-        df = sizes.astype(np.float64)
-        idf = np.log(1 + (count - df + 0.5) / (df + 0.5))
-        self.idf = {stem: float(idf[i]) for stem, i in builder.terms.items()}
-        self._idf = idf.astype(np.float32)
-        self.max_idf = math.log(1 + (count + 0.5) / 0.5)
-        keys = np.fromiter(builder.pairs.keys(), dtype=np.int64, count=len(builder.pairs))
-        order = np.argsort(keys)
-        rows = list(builder.pairs.values())
-        builder.pairs.clear()
-        pair_starts, pair_ids = _concatenate([rows[i] for i in order])
-        self._pair_keys = keys[order]
-        self._pairs = _Postings(pair_starts, pair_ids, np.empty(0, dtype=np.float32))
-        self._documents = np.fromiter(
-            (e.document for e in self.entries), dtype=np.int32, count=count
-        )
-        self._kinds = np.fromiter(
-            (KIND_CODES[e.paragraph.kind] for e in self.entries), dtype=np.int8, count=count
-        )
-        self._doc_ranges = _ranges(self._documents, len(self.documents))
-        self._by_id = {(e.document, e.paragraph.id): i for i, e in enumerate(self.entries)}
+        self._rows: BoundedCache[int, dict[str, int]] = BoundedCache(ROW_TABLES)
 
     # -- entries -------------------------------------------------------------------------------
+    def entry(self, entry_id: int) -> Entry:
+        document: int = self._documents.item(entry_id)
+        position = entry_id - int(self._doc_start.item(document))
+        return Entry(entry_id, document, self.documents[document].paragraphs[position])
+
     def entry_id(self, entry: Entry) -> int:
-        """The row of an entry (in the postings and in a semantic index built over entries)."""
-        return self._by_id[(entry.document, entry.paragraph.id)]
+        """The row of an entry (in the postings, and in any array kept per entry)."""
+        return entry.id
+
+    def find(self, document: int, paragraph_id: str) -> int | None:
+        """The row of a document's paragraph ("op3"), None when it has none such (a table
+        per document, made when first asked and kept for the recently asked ones)."""
+        rows = self._rows.get(document)
+        if rows is None:
+            if not 0 <= document < len(self.documents):
+                return None
+            a, b = int(self._doc_start[document]), int(self._doc_start[document + 1])
+            pairs = zip(self._kinds[a:b].tolist(), self._numbers[a:b].tolist(), strict=True)
+            rows = {f"{KINDS[k]}{n}": a + i for i, (k, n) in enumerate(pairs)}
+            self._rows.put(document, rows)
+        return rows.get(paragraph_id)
 
     def entry_mask(self, documents: frozenset[int] | None) -> npt.NDArray[np.bool_]:
         """Which entries belong to the given documents (all when None)."""
         if documents is None:
             return np.ones(len(self.entries), dtype=bool)
-        return np.isin(self._documents, np.fromiter(documents, dtype=np.int32))
+        mask = np.zeros(len(self.entries), dtype=bool)
+        for document in documents:
+            if 0 <= document < len(self.documents):
+                mask[int(self._doc_start[document]) : int(self._doc_start[document + 1])] = True
+        return mask
 
     def document_entries(self, document: int) -> list[Entry]:
         """The entries of one document, in order."""
-        if not 0 <= document < len(self._doc_ranges):
+        if not 0 <= document < len(self.documents):
             return []
-        a, b = self._doc_ranges[document]
-        return self.entries[a:b]
+        a, b = int(self._doc_start[document]), int(self._doc_start[document + 1])
+        return [self.entry(i) for i in range(a, b)]
 
     def paragraph_stems(self, entry: Entry) -> frozenset[str]:
         """Every stem of a paragraph (the union of its clauses')."""
@@ -220,7 +214,7 @@ class ParagraphIndex:
 
     def citing(self, entry: Entry) -> list[int]:
         """The entry ids of the paragraphs that cite a footnote."""
-        found = (self._by_id.get((entry.document, p)) for p in entry.paragraph.cited_by)
+        found = (self.find(entry.document, p) for p in entry.paragraph.cited_by)
         return [i for i in found if i is not None]
 
     def embedded_mask(self) -> npt.NDArray[np.bool_]:
@@ -268,7 +262,7 @@ class ParagraphIndex:
         focus: dict[tuple[int, str], float] | None = None,
     ) -> list[Hit]:
         """The k best paragraphs for the query, best first."""
-        count = len(self.entries)
+        count = len(self._kinds)
         if not count or not query.terms:
             return []
         weights = [self.term_weight(t) for t in query.terms]
@@ -292,8 +286,8 @@ class ParagraphIndex:
                 table[KIND_CODES[kind]] = factor
             scores *= table[self._kinds]
         if focus:
-            for key, factor in focus.items():
-                entry_id = self._by_id.get(key)
+            for (document, paragraph_id), factor in focus.items():
+                entry_id = self.find(document, paragraph_id)
                 if entry_id is not None:
                     scores[entry_id] *= factor
         if documents is not None:
@@ -306,23 +300,26 @@ class ParagraphIndex:
         # itself, which the confidence reads, is left as it is.
         ranking = scores * (RANK_FLOOR + (1 - RANK_FLOOR) * covered / np.float32(total))
         top = candidates[_top(ranking[candidates], k)]
+        # Best first; ties by document, kind and number (unique within the corpus).
         ranked = sorted(
-            (int(i) for i in top),
-            key=lambda i: (
-                -float(ranking[i]),
-                self.entries[i].document,
-                _order(self.entries[i].paragraph),
-            ),
+            zip(
+                (-ranking[top]).tolist(),
+                self._documents[top].tolist(),
+                self._kinds[top].tolist(),
+                self._numbers[top].tolist(),
+                top.tolist(),
+                scores[top].tolist(),
+                covered[top].tolist(),
+                strict=True,
+            )
         )
-        return [
-            Hit(self.entries[i], float(scores[i]), float(covered[i]) / total) for i in ranked[:k]
-        ]
+        return [Hit(self.entry(i), s, c / total) for *_, i, s, c in ranked[:k]]
 
     def _restrict(self, scores: Floats, documents: frozenset[int]) -> Floats:
         kept = np.zeros_like(scores)
         for document in documents:
-            if 0 <= document < len(self._doc_ranges):
-                a, b = self._doc_ranges[document]
+            if 0 <= document < len(self.documents):
+                a, b = int(self._doc_start[document]), int(self._doc_start[document + 1])
                 kept[a:b] = scores[a:b]
         return kept
 
@@ -392,7 +389,7 @@ class ParagraphIndex:
 
     def matched(self, hit: Hit, query: Query) -> tuple[str, ...]:
         """The surfaces of the query terms a hit matched (for /debug)."""
-        entry_id = self._by_id[(hit.entry.document, hit.paragraph.id)]
+        entry_id = hit.entry.id
         found = []
         for term in query.terms:
             for alternative in term.alternatives:
@@ -409,7 +406,7 @@ class ParagraphIndex:
 
     def clauses(self, entry: Entry) -> list[tuple[tuple[int, int], frozenset[str]]]:
         """The clause spans of a paragraph with their stems, computed once per paragraph."""
-        key = self._by_id[(entry.document, entry.paragraph.id)]
+        key = entry.id
         cached = self._clauses.get(key)
         if cached is None:
             text = entry.paragraph.text
@@ -433,29 +430,3 @@ def _top(values: Floats, k: int) -> Ints:
     if len(values) <= k:
         return np.arange(len(values), dtype=np.int32)
     return np.argpartition(-values, k)[:k].astype(np.int32)
-
-
-def _ranges(documents: Ints, count: int) -> list[tuple[int, int]]:
-    """Entries of one document are contiguous: (start, end) per document index."""
-    starts = np.searchsorted(documents, np.arange(count), side="left")
-    ends = np.searchsorted(documents, np.arange(count), side="right")
-    return [(int(a), int(b)) for a, b in zip(starts, ends, strict=True)]
-
-
-def _order(paragraph: Paragraph) -> tuple[int, int]:
-    return KIND_CODES[paragraph.kind], paragraph.number
-
-
-def anchor_contexts(document: Document, footnote: Paragraph) -> list[str]:
-    """The words just before each marker of this footnote in the paragraphs that cite it."""
-    contexts: list[str] = []
-    for paragraph_id in footnote.cited_by:
-        paragraph = document.get(paragraph_id)
-        if paragraph is None:
-            continue
-        for marker_id, offset in paragraph.markers:
-            if marker_id == footnote.id:
-                previous = max((o for _, o in paragraph.markers if o < offset), default=0)
-                before = paragraph.text[previous:offset].split()
-                contexts.append(" ".join(before[-ANCHOR_WORDS:]))
-    return contexts

@@ -5,8 +5,9 @@ Nothing here does I/O; the shapes of `Answer.to_dict()` follow docs/contract.md 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, overload
 from urllib.parse import quote
 
 if TYPE_CHECKING:
@@ -57,6 +58,44 @@ class Paragraph:
         return self.text[len(self.lead) :].lstrip(" ,") if self.lead else self.text
 
 
+class LazyParagraphs(Sequence[Paragraph]):
+    """A document's paragraphs, made when first used (a saved engine reads them from its
+    arrays, see bot.loading.saved); equal to the tuple they stand for. `load` may forget and
+    make them again: the count never needs them."""
+
+    __slots__ = ("_count", "_load")
+
+    def __init__(self, count: int, load: Callable[[], tuple[Paragraph, ...]]) -> None:
+        self._count = count
+        self._load = load
+
+    def __len__(self) -> int:
+        return self._count
+
+    @overload
+    def __getitem__(self, position: int) -> Paragraph: ...
+
+    @overload
+    def __getitem__(self, position: slice) -> tuple[Paragraph, ...]: ...
+
+    def __getitem__(self, position: int | slice) -> Paragraph | tuple[Paragraph, ...]:
+        return self._load()[position]
+
+    def __iter__(self) -> Iterator[Paragraph]:
+        return iter(self._load())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence) and not isinstance(other, str):
+            return len(other) == self._count and tuple(self._load()) == tuple(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._load())
+
+    def __repr__(self) -> str:
+        return f"LazyParagraphs({self._count})"
+
+
 @dataclass(frozen=True, slots=True)
 class Document:
     """A General Assembly resolution parsed from the knowledge layout."""
@@ -73,7 +112,7 @@ class Document:
     distribution_date: str = ""
     annex_title: str = ""
     annex_preamble: tuple[str, ...] = ()
-    paragraphs: tuple[Paragraph, ...] = ()
+    paragraphs: Sequence[Paragraph] = ()
     source: str = ""
 
     @property

@@ -89,27 +89,37 @@ class DocumentReferences:
     stopwords: frozenset[str] = frozenset()
     synonyms: Sequence[Sequence[str]] = ()
     aliases: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    # Names already derived (a saved engine's, one per document), else derived here.
+    derived: Sequence[Names] | None = None
     names: list[Names] = field(init=False)
-    _texts: list[str] = field(init=False)
-    _titles: list[str] = field(init=False)
+    _texts: list[str] | None = field(init=False, default=None)
+    _titles: list[str] | None = field(init=False, default=None)
     _vocabulary: list[str] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.names = [
-            derive_names(
-                d,
-                self.stemmer,
-                self.stopwords,
-                self.synonyms,
-                self.aliases.get(d.symbol, ()),
-            )
-            for d in self.documents
-        ]
-        self._texts = [
-            " " + " ".join(words_of(p.text) for p in d.paragraphs) + " " for d in self.documents
-        ]
-        self._titles = [" " + words_of(d.title) + " " for d in self.documents]
+        if self.derived is not None and len(self.derived) == len(self.documents):
+            self.names = list(self.derived)
+        else:
+            self.names = [
+                derive_names(
+                    d,
+                    self.stemmer,
+                    self.stopwords,
+                    self.synonyms,
+                    self.aliases.get(d.symbol, ()),
+                )
+                for d in self.documents
+            ]
         self._vocabulary = sorted({w for n in self.names for w in n.words if len(w) >= 4})
+
+    def _all_texts(self) -> list[str]:
+        """Every document's words, made when first needed (reading every paragraph of a
+        saved engine of 10,000 resolutions at start would cost seconds)."""
+        if self._texts is None:
+            self._texts = [
+                " " + " ".join(words_of(p.text) for p in d.paragraphs) + " " for d in self.documents
+            ]
+        return self._texts
 
     # -- finding -----------------------------------------------------------------------------
     def find(self, text: str, *, among: Iterable[int] | None = None) -> Mention | None:
@@ -273,9 +283,11 @@ class DocumentReferences:
         """ "the Human Rights Council resolution", "the Vienna Declaration": a name the texts
         themselves use for another instrument, not the title of a candidate document."""
         padded = f" {phrase} "
+        if self._titles is None:
+            self._titles = [" " + words_of(d.title) + " " for d in self.documents]
         if any(padded in self._titles[i] for i in documents):
             return False
-        return any(padded in text for text in self._texts)
+        return any(padded in text for text in self._all_texts())
 
 
 def _year_after(tokens: Tokens, position: int) -> int | None:

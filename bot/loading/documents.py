@@ -3,6 +3,8 @@ A malformed file is reported with its line; the others still load."""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Sequence
 from pathlib import Path
 
 from bot.core.models import Document
@@ -13,11 +15,20 @@ DOCUMENT_SUFFIXES = {".txt", ".pdf"}
 
 
 def document_files(knowledge_dir: Path) -> list[Path]:
-    return sorted(
-        p
-        for p in knowledge_dir.iterdir()
-        if p.is_file() and p.suffix.lower() in DOCUMENT_SUFFIXES and not p.name.startswith(".")
-    )
+    return [knowledge_dir / name for name in document_names(knowledge_dir)]
+
+
+def document_names(knowledge_dir: Path) -> list[str]:
+    """The names of the folder's resolution files, sorted (one directory read: 10,000 files
+    cost milliseconds)."""
+    with os.scandir(knowledge_dir) as found:
+        return sorted(
+            entry.name
+            for entry in found
+            if not entry.name.startswith(".")
+            and os.path.splitext(entry.name)[1].lower() in DOCUMENT_SUFFIXES
+            and entry.is_file()
+        )
 
 
 def load_documents(knowledge_dir: Path) -> tuple[list[Document], list[str]]:
@@ -32,25 +43,18 @@ def load_documents_and_aliases(
     """The documents, the aliases declared beside them (by symbol), and every problem."""
     aliases: dict[str, tuple[str, ...]] = {}
     if not knowledge_dir.is_dir():
-        return [], aliases, [f"{knowledge_dir}: the knowledge folder does not exist"]
-    documents: list[Document] = []
-    problems: list[str] = []
-    seen: dict[str, Path] = {}
+        return [], aliases, folder_problems(knowledge_dir, [])
     files = document_files(knowledge_dir)
-    if not files:
-        problems.append(f"{knowledge_dir}: no resolution files (*.txt, *.pdf) found")
+    problems = folder_problems(knowledge_dir, files)
+    documents: list[Document] = []
+    seen: dict[str, Path] = {}
     for path in files:
-        try:
-            text = read_document_text(path, knowledge_dir)
-            document = parse_document(text, str(path))
-        except DocumentError as error:
-            problems.append(str(error))
-            continue
-        except (OSError, UnicodeDecodeError, ValueError) as error:
-            problems.append(f"{path}:1: {error}")
+        document, problem = parse_file(path, knowledge_dir)
+        if document is None:
+            problems.append(problem)
             continue
         if document.symbol in seen:
-            problems.append(f"{path}:1: {document.symbol} is also in {seen[document.symbol]}")
+            problems.append(duplicate(path, document.symbol, seen[document.symbol]))
             continue
         seen[document.symbol] = path
         documents.append(document)
@@ -59,6 +63,29 @@ def load_documents_and_aliases(
         if names:
             aliases[document.symbol] = names
     return documents, aliases, problems
+
+
+def folder_problems(knowledge_dir: Path, files: Sequence[object]) -> list[str]:
+    """A missing folder, or one without resolutions (`files`: its document_files)."""
+    if not knowledge_dir.is_dir():
+        return [f"{knowledge_dir}: the knowledge folder does not exist"]
+    if not files:
+        return [f"{knowledge_dir}: no resolution files (*.txt, *.pdf) found"]
+    return []
+
+
+def parse_file(path: Path, knowledge_dir: Path) -> tuple[Document | None, str]:
+    """The document in one file, or None and what is wrong with it (file:line: ...)."""
+    try:
+        return parse_document(read_document_text(path, knowledge_dir), str(path)), ""
+    except DocumentError as error:
+        return None, str(error)
+    except (OSError, UnicodeDecodeError, ValueError) as error:
+        return None, f"{path}:1: {error}"
+
+
+def duplicate(path: Path, symbol: str, first: Path) -> str:
+    return f"{path}:1: {symbol} is also in {first}"
 
 
 def read_document_text(path: Path, knowledge_dir: Path) -> str:

@@ -1,9 +1,10 @@
-"""Everything loaded and validated -> an AnswerEngine, reusing a saved engine built from
-exactly the same files (bot.loading.snapshot)."""
+"""Everything loaded and validated -> an AnswerEngine, reusing and updating the engine saved
+for the same files (bot.loading.snapshot)."""
 
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,6 +16,9 @@ from bot.loading.documents import load_documents_and_aliases
 from bot.loading.errors import LoadError
 from bot.loading.intents import load_intents
 from bot.loading.lexicon import load_lexicon, thesaurus_path
+from bot.loading.progress import Progress
+from bot.loading.semantic_rows import SemanticRows
+from bot.loading.snapshot import BuildReport
 from bot.semantic_model import (
     MODEL,
     OnnxEncoder,
@@ -22,6 +26,9 @@ from bot.semantic_model import (
     semantic_enabled,
     shared_encoder,
 )
+from bot.semantic_model.standin import STAND_IN, StandInEncoder, stand_in_encoder
+
+SentenceEncoder = OnnxEncoder | StandInEncoder
 
 log = logging.getLogger(__name__)
 
@@ -41,52 +48,75 @@ def load_engine(
     *,
     cache_size: int = 0,
     snapshot: bool = True,
+    progress: Progress | None = None,
     semantic: bool | None = None,
 ) -> AnswerEngine:
     """Load and validate everything; raise LoadError listing every problem found. With
-    `snapshot`, an engine saved for exactly these files is reused (see bot.loading.snapshot).
-    `semantic` (default: RESBOT_SEMANTIC, on unless "off") adds semantic matching: clause and
-    paragraph vectors are computed when the engine is built and saved with it; the model is
-    loaded only when a question first needs it."""
-    from bot.loading import snapshot as snapshots
-
+    `snapshot`, the engine saved under knowledge/.cache is reused for the files it was made
+    from and updated for the others (see bot.loading.snapshot); `progress` shows a long
+    build (default: on standard error when it is a terminal, and in the log). `semantic`
+    (default: RESBOT_SEMANTIC, on unless "off") adds semantic matching: clause and paragraph
+    vectors are computed for each new document when the engine is built and saved with it
+    (one saved engine per mode); the model is loaded only when a question first needs it."""
     thesaurus = thesaurus_path(knowledge_dir)
     if thesaurus.parent != knowledge_dir:
         log.info("%s has no thesaurus.yaml: using the one shipped with resbot", knowledge_dir)
     encoder = semantic_encoder(semantic_enabled() if semantic is None else semantic)
-    key, tag = saved_engine_key(knowledge_dir, intents_dir, encoder) if snapshot else ("", "")
-    engine = snapshots.read(knowledge_dir, key, tag) if key else None
-    if engine is None:
+    if snapshot:
+        engine, _ = load_saved(knowledge_dir, intents_dir, encoder, progress)
+    else:
         loaded = load_all(knowledge_dir, intents_dir)
         if loaded.problems:
             raise LoadError(loaded.problems)
         engine = build_engine(loaded, encoder)
-        if key:
-            snapshots.write(knowledge_dir, key, engine, tag)
-    else:
-        engine.use_encoder(encoder)
     engine.set_cache_size(cache_size)
     return engine
 
 
-def saved_engine_key(
-    knowledge_dir: Path, intents_dir: Path, encoder: OnnxEncoder | None
-) -> tuple[str, str]:
-    """The key and tag of the engine saved for these folders in this mode (the model whose
-    vectors it carries, or lexical)."""
+def load_saved(
+    knowledge_dir: Path,
+    intents_dir: Path,
+    encoder: SentenceEncoder | None,
+    progress: Progress | None = None,
+) -> tuple[AnswerEngine, BuildReport]:
+    """The saved engine of this mode, updated for what changed (bot.loading.snapshot), with
+    semantic matching on when `encoder` is given and its model can run."""
     from bot.loading import snapshot as snapshots
 
-    mode = encoder.spec.fingerprint if encoder is not None else "lexical"
+    progress = progress if progress is not None else Progress.on_terminal()
     thesaurus = thesaurus_path(knowledge_dir)
-    key = snapshots.fingerprint(knowledge_dir, intents_dir, thesaurus, mode=mode)
-    return key, "semantic-" if encoder is not None else "lexical-"
+    try:
+        engine, report = snapshots.load_or_build(
+            knowledge_dir,
+            intents_dir,
+            thesaurus,
+            progress=progress,
+            rows=SemanticRows(encoder) if encoder is not None else None,
+            tag=saved_tag(encoder),
+        )
+    except SemanticUnavailable:  # the model cannot run (logged): answer lexically
+        encoder = None
+        engine, report = snapshots.load_or_build(
+            knowledge_dir, intents_dir, thesaurus, progress=progress
+        )
+    engine.use_encoder(encoder)
+    return engine, report
 
 
-def semantic_encoder(enabled: bool) -> OnnxEncoder | None:
+def saved_tag(encoder: SentenceEncoder | None) -> str:
+    """The saved engine of each mode has its own folder (bot.loading.snapshot.engine_folder):
+    switching RESBOT_SEMANTIC neither drops nor re-embeds the other's."""
+    return "semantic" if encoder is not None else ""
+
+
+def semantic_encoder(enabled: bool) -> SentenceEncoder | None:
     """The shipped model's encoder (not loaded yet), or None when semantic matching is off or
-    its package is not installed (logged)."""
+    its package is not installed (logged). RESBOT_SEMANTIC=bench-stand-in: the stand-in that
+    `resbot bench` measures its largest corpora with (bot.semantic_model.standin)."""
     if not enabled:
         return None
+    if os.environ.get("RESBOT_SEMANTIC", "").strip() == STAND_IN:
+        return stand_in_encoder()
     encoder = shared_encoder(MODEL)
     try:
         MODEL.model_path()
@@ -96,7 +126,7 @@ def semantic_encoder(enabled: bool) -> OnnxEncoder | None:
     return encoder
 
 
-def build_engine(loaded: Loaded, encoder: OnnxEncoder | None) -> AnswerEngine:
+def build_engine(loaded: Loaded, encoder: SentenceEncoder | None) -> AnswerEngine:
     """The engine, with clause and paragraph vectors when an encoder is given (lexical alone
     when its model cannot run: the reason is logged)."""
     documents, intents, lexicon = loaded.documents, loaded.intents, loaded.lexicon

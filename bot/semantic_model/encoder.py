@@ -161,6 +161,9 @@ class OnnxEncoder:
             options.intra_op_num_threads = self.threads
             options.inter_op_num_threads = 1
             options.log_severity_level = 3
+            # No memory arena: with texts of every length it kept growing (about 175 MB more
+            # after 300 paragraphs, 1 GB over a 1,000-resolution build), at the same speed.
+            options.enable_cpu_mem_arena = False
             session = onnxruntime.InferenceSession(
                 str(model), options, providers=["CPUExecutionProvider"]
             )

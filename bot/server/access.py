@@ -95,8 +95,7 @@ def access_middleware(metrics: Metrics, in_flight: InFlight) -> Middleware:
             in_flight.leave()
             elapsed = time.perf_counter() - started
             route = route_of(request)
-            metrics.requests.labels(route=route, method=request.method, status=str(status)).inc()
-            metrics.latency.labels(route=route).observe(elapsed)
+            metrics.observe_request(route, request.method, status, elapsed)
             fields = {
                 "request_id": request_id,
                 "method": request.method,
@@ -106,6 +105,7 @@ def access_middleware(metrics: Metrics, in_flight: InFlight) -> Middleware:
                 "duration_ms": round(elapsed * 1000, 2),
                 "remote": request.remote or "",
             }
-            log.info("%s %s %s", request.method, request.path, status, extra={"fields": fields})
+            if log.isEnabledFor(logging.INFO):
+                log.info("%s %s %s", request.method, request.path, status, extra={"fields": fields})
 
     return middleware

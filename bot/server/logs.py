@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import time
 from typing import Any
 
 from aiohttp.http_exceptions import HttpProcessingError
@@ -16,9 +17,13 @@ from bot.server.settings import Settings
 class JsonLinesFormatter(logging.Formatter):
     """One JSON object a line: time, level, logger, message and the record's `fields`."""
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._seconds = SecondCache()
+
     def format(self, record: logging.LogRecord) -> str:
         line: dict[str, Any] = {
-            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "time": self._seconds.text(self, record, "%Y-%m-%dT%H:%M:%S%z"),
             "level": record.levelname.lower(),
             "logger": record.name,
             "message": record.getMessage(),
@@ -37,6 +42,21 @@ def escape(text: str) -> str:
     return "".join(c if c.isprintable() else json.dumps(c)[1:-1] for c in text)
 
 
+class SecondCache:
+    """time.strftime once a second, not once a record (one access line per request)."""
+
+    def __init__(self) -> None:
+        self._second = -1
+        self._text = ""
+
+    def text(self, formatter: logging.Formatter, record: logging.LogRecord, fmt: str) -> str:
+        second = int(record.created)
+        if second != self._second:
+            self._second = second
+            self._text = time.strftime(fmt, formatter.converter(record.created))
+        return self._text
+
+
 class KeyValueFormatter(logging.Formatter):
     """Human-readable lines with the record's `fields` appended as key=value. One record is
     one line: the message is escaped as the fields are; a traceback's lines follow, each
@@ -44,6 +64,14 @@ class KeyValueFormatter(logging.Formatter):
 
     def __init__(self) -> None:
         super().__init__("%(asctime)s %(levelname)s %(name)s %(message)s")
+        self._seconds = SecondCache()
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        if datefmt is not None:
+            return super().formatTime(record, datefmt)
+        # As logging.Formatter's default ("2026-11-29 06:40:00,123"), the second cached.
+        stamp = self._seconds.text(self, record, self.default_time_format)
+        return f"{stamp},{int(record.msecs):03d}"
 
     def format(self, record: logging.LogRecord) -> str:
         fields = getattr(record, "fields", None) or {}
@@ -100,7 +128,13 @@ class TransportErrors(logging.Filter):
 
 
 def configure_logging(settings: Settings) -> None:
-    """Log to standard error, as JSON lines when RESBOT_LOG_JSON is set."""
+    """Log to standard error, as JSON lines when RESBOT_LOG_JSON is set. Records carry no
+    caller location, thread or process names: no format here shows them, and looking them up
+    cost more than formatting an access line (one per request)."""
+    logging._srcfile = None  # the documented switch: no findCaller() stack walk per record
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonLinesFormatter() if settings.log_json else KeyValueFormatter())
     # Every record of aiohttp's server reaches the filter (it logs a bad method on a first

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.exposition import generate_latest
 
@@ -61,9 +63,30 @@ class Metrics:
             ["outcome"],
             registry=self.registry,
         )
+        self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+        self._answer_children: dict[tuple[str, str], Any] = {}
+
+    def observe_request(self, route: str, method: str, status: int, seconds: float) -> None:
+        """One request: counted, and its time observed (the labelled children are looked up
+        once per route, method and status, not once a request)."""
+        key = (route, method, status)
+        children = self._children.get(key)
+        if children is None:
+            children = self._children[key] = (
+                self.requests.labels(route=route, method=method, status=str(status)),
+                self.latency.labels(route=route),
+            )
+        children[0].inc()
+        children[1].observe(seconds)
 
     def observe_answer(self, channel: str, answer: Answer) -> None:
-        self.answers.labels(channel=channel, intent=answer.intent).inc()
+        key = (channel, answer.intent)
+        child = self._answer_children.get(key)
+        if child is None:
+            child = self._answer_children[key] = self.answers.labels(
+                channel=channel, intent=answer.intent
+            )
+        child.inc()
         if answer.fallback:
             self.fallbacks.labels(channel=channel).inc()
 

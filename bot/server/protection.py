@@ -52,6 +52,9 @@ def protection_middleware(
                     headers={"Retry-After": str(retry_seconds(wait))},
                 )
         if request.method in BODY_METHODS and request.body_exists:
+            if request.content.is_eof():  # the whole body came with the headers
+                await request.read()
+                return await handler(request)
             try:
                 async with asyncio.timeout(read_timeout):
                     await request.read()  # kept by aiohttp: handlers' read() returns it

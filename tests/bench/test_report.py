@@ -58,18 +58,42 @@ def sample_report() -> BenchReport:
                 100,
                 documents=100,
                 paragraphs=2900,
+                build_seconds=1.0,
                 parse_seconds=0.5,
                 index_seconds=0.4,
+                merge_seconds=0.05,
+                save_seconds=0.05,
                 rss_before=40_000_000,
                 rss_after=60_000_000,
-                peak_rss=61_000_000,
+                build_peak_rss=61_000_000,
+                start_seconds=0.1,
+                start_process_seconds=0.5,
+                serve_rss=50_000_000,
                 latency=FAST,
                 questions=220,
                 planned=220,
+                add_seconds=0.2,
+                add_parsed=1,
+            ),
+            ScaleResult(
+                1_000,
+                documents=1_000,
+                paragraphs=29_000,
+                build_seconds=9.0,
+                rss_after=90_000_000,
+                build_peak_rss=120_000_000,
+                start_seconds=0.2,
+                start_process_seconds=0.6,
+                serve_rss=70_000_000,
+                latency=SLOW,
+                questions=220,
+                planned=220,
+                add_seconds=2.5,
+                add_parsed=1,
             ),
             ScaleResult(
                 10_000,
-                status="stopped after its time limit while indexing",
+                status="stopped after its time limit while building",
                 documents=10_000,
                 parse_seconds=40.0,
             ),
@@ -125,8 +149,13 @@ def test_table_shows_figures_beside_targets() -> None:
     assert checks[("semantic", "latency, first sight (70 q) p99")] == "PASS"
     assert "4 of 70 (the others: lexical evidence decisive)" in table
     assert checks[("scale 10,000", "status")] == "FAIL"
+    assert checks[("scale 1,000", "first build (parse, index, embed, merge, save)")] == "PASS"
+    assert checks[("scale 1,000", 'second start: resbot ask "hello", whole process')] == "PASS"
+    assert checks[("scale 1,000", "add one resolution: load_engine")] == "FAIL"  # 2.5 s > 2 s
+    assert checks[("scale 1,000", "query p50 / p99 (220 of 220 q)")] == "PASS"
+    assert checks[("scale 1,000", "RSS: built (peak of all runs)")] == "PASS"
     assert checks[("http", "resbot, 1 worker, cache off: requests/s")] == "PASS"
-    assert ("scale 100", "query p50 (220 of 220 q)") not in checks  # only 10,000 is judged
+    assert not any(part == "scale 100" for part, _ in checks)  # 1,000 and 10,000 are judged
 
 
 def test_json_is_strict_and_lists_the_checks() -> None:

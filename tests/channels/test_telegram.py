@@ -313,3 +313,13 @@ async def test_in_groups_only_what_is_addressed_to_the_bot_is_answered(
     ]
     get_me = [r for r in telegram_api.requests if r.path.endswith("/getMe")]
     assert len(get_me) == (0 if username else 1)
+
+
+@pytest.mark.parametrize("kind", [{"a": 1}, ["group"], None, 3])
+async def test_a_chat_type_that_is_not_a_string_is_not_a_group(kind: object) -> None:
+    """Found by the OpenAPI fuzz test: a dict as the chat's type was looked up in a set (500)."""
+    from bot.channels.telegram import TelegramMessage, message_from_update
+
+    update = {"message": {"chat": {"id": 7, "type": kind}, "message_id": 2, "text": "hello"}}
+    found = message_from_update(update)
+    assert isinstance(found, TelegramMessage) and found.text == "hello"

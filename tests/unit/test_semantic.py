@@ -178,8 +178,10 @@ def test_clause_vectors_are_built_once_and_saved_with_the_engine(tmp_path, monke
         "clause_spans",
     }
     assert all(isinstance(a, np.ndarray) for a in index.arrays().values())
-    saved = list((knowledge / ".cache").glob("engine-semantic-*.pickle"))
-    assert len(saved) == 1
+    # Saved as arrays (float16 vectors) in the semantic mode's own folder, never pickled.
+    assert (knowledge / ".cache" / "engine-semantic" / "manifest.json").is_file()
+    assert index.paragraph_vectors.dtype == np.float16
+    assert not list((knowledge / ".cache").rglob("*.pickle"))
     monkeypatch.setattr(encoder_module, "_SHARED", {})  # a new process: no model loaded yet
     again = load_engine(knowledge, ROOT / "intents", semantic=True)
     assert again is not built and again.semantic is not None
@@ -187,7 +189,8 @@ def test_clause_vectors_are_built_once_and_saved_with_the_engine(tmp_path, monke
     assert again.semantic_on and not again.encoder.loaded  # the model loads on first need
     off = load_engine(knowledge, ROOT / "intents", semantic=False)
     assert off.semantic is None and not off.semantic_on
-    assert len(list((knowledge / ".cache").glob("engine-*.pickle"))) == 2
+    # One saved engine per mode: the lexical one beside, the semantic one kept.
+    assert sorted(p.name for p in (knowledge / ".cache").iterdir()) == ["engine", "engine-semantic"]
 
 
 def test_a_question_is_encoded_once_and_only_when_lexical_evidence_is_not_decisive(

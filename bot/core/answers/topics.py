@@ -92,7 +92,8 @@ def kind_boosts(message: str, source_cues: Sequence[str]) -> dict[str, float]:
     return boosts
 
 
-SemanticLookup = Callable[[], tuple[Floats, SemanticScores] | None]
+# The question's vector and cosines; given the documents a question is scoped to (None: all).
+SemanticLookup = Callable[[frozenset[int] | None], tuple[Floats, SemanticScores] | None]
 
 
 def retrieve(
@@ -127,7 +128,7 @@ def retrieve(
     decisive = confidence >= DECISIVE
     if decisive and semantic is not None and len(query.lost) > len(query.terms):
         decisive = len(lost_words(query)) <= len(query.terms)
-    found = semantic() if semantic is not None and not (numbers_only or decisive) else None
+    found = semantic(documents) if semantic is not None and not (numbers_only or decisive) else None
     if found is None:
         return Retrieved(query, tuple(lexical[:12]), confidence, lexical_confidence=confidence)
     vector, scores = found
@@ -172,9 +173,9 @@ def fuse(
             # one's: confidence_of saturates, so a paragraph with half the best score but as
             # many of the question's words would otherwise count as much.
             own *= hit.score / max(lexical[0].score, 1e-9)
-        cosine = float(cosines[entry_id])
+        cosine = scores.cosine(entry_id)
         if not embedded[entry_id]:  # a footnote: as close in meaning as what cites it
-            cosine = max((float(cosines[i]) for i in index.citing(hit.entry)), default=0.0)
+            cosine = max((scores.cosine(i) for i in index.citing(hit.entry)), default=0.0)
         strength = cosine_strength(cosine)
         value = STRONGER_SHARE * max(own, strength) + (1 - STRONGER_SHARE) * min(own, strength)
         rows.append((value, cosine, entry_id, hit))
