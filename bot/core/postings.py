@@ -38,8 +38,25 @@ Floats = npt.NDArray[np.float32]
 Codes = npt.NDArray[np.int8]
 
 
+class _Counted:
+    """The counts both kinds of postings derive from their per-document starts and
+    per-entry lengths."""
+
+    __slots__ = ()
+    doc_start: Longs
+    lengths: Ints
+
+    @property
+    def documents(self) -> int:
+        return len(self.doc_start) - 1
+
+    @property
+    def entries(self) -> int:
+        return len(self.lengths)
+
+
 @dataclass(frozen=True, slots=True)
-class Run:
+class Run(_Counted):
     """The postings of consecutive documents over one vocabulary, entries (paragraphs)
     numbered from 0. Rows are compressed: entry e's terms are terms[term_start[e]:
     term_start[e + 1]], document d's entries doc_start[d]:doc_start[d + 1]."""
@@ -59,17 +76,9 @@ class Run:
     word_start: Longs  # per document (+1)
     word_ids: Ints  # distinct words of each document (typo correction draws on them)
 
-    @property
-    def documents(self) -> int:
-        return len(self.doc_start) - 1
-
-    @property
-    def entries(self) -> int:
-        return len(self.lengths)
-
 
 @dataclass(frozen=True, slots=True)
-class IndexArrays:
+class IndexArrays(_Counted):
     """Everything the index keeps, as arrays: per document its entries and distinct words,
     per entry its kind, number and length, and term-major rows (postings with their counts
     and BM25 term-frequency factors; adjacent-pair keys with their entries)."""
@@ -89,14 +98,6 @@ class IndexArrays:
     pair_keys: Longs  # sorted first << 32 | second
     pair_key_start: Longs  # per key (+1)
     pair_ids: Ints  # entries holding the pair, sorted per key
-
-    @property
-    def documents(self) -> int:
-        return len(self.doc_start) - 1
-
-    @property
-    def entries(self) -> int:
-        return len(self.lengths)
 
     @classmethod
     def empty(cls) -> IndexArrays:

@@ -40,20 +40,7 @@ Array = npt.NDArray[Any]
 DOCUMENTS_KEPT = 1024  # documents whose Paragraph objects a loaded engine keeps made
 PARAGRAPH_ARRAYS = ("line", "lead", "text_start", "text", "extra_start", "extra")
 # Document's header fields, in its order (`paragraphs` and `source` follow them).
-HEADER_FIELDS = (
-    "symbol",
-    "number",
-    "title",
-    "session",
-    "agenda_item",
-    "committee",
-    "report_symbols",
-    "adoption_date",
-    "plenary_meeting",
-    "distribution_date",
-    "annex_title",
-    "annex_preamble",
-)
+HEADER_FIELDS = tuple(f.name for f in fields(Document) if f.name not in ("paragraphs", "source"))
 LIST_FIELDS = frozenset({"report_symbols", "annex_preamble"})
 _ROWS = re.compile(r"entry|owner:[a-z][a-z0-9_]*")
 
