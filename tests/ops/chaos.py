@@ -23,7 +23,7 @@ import random
 import sys
 import tempfile
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,7 +57,8 @@ class Sender:
     name: str
     rng: random.Random
     shown: int | None = None  # the operative paragraph this sender saw last
-    history: list[str] = field(default_factory=list)  # the last turns, for a wrong answer's report
+    # the last turns, each with the process that answered it, for a wrong answer's report
+    history: deque[str] = field(default_factory=lambda: deque(maxlen=8))
 
     def next_message(self) -> tuple[str, int | None]:
         """The message, and the paragraph a correct answer cites (None: not a follow-up)."""
@@ -99,19 +100,18 @@ async def converse(
                 status = response.status
         except (aiohttp.ClientError, TimeoutError, ValueError) as error:
             answer, status = None, type(error).__name__
+        cited = primary(answer) if answer is not None else ""
+        outcome = cited or ("none" if answer is not None else f"failed ({status})")
+        sender.history.append(
+            f"{tally.phase} @{time.monotonic():.3f} {url[-5:]} {message!r} -> {outcome}"
+        )
         if answer is None:
-            sender.history.append(f"{tally.phase} {url[-5:]} {message!r} -> failed ({status})")
             tally.failed += 1
             tally.count("failed")
             if len(tally.examples) < 10:
                 tally.examples.append(f"failed ({status}) in {tally.phase}: {message}")
             sender.shown = None
             continue
-        cited = primary(answer)
-        sender.history = [
-            *sender.history[-7:],
-            f"{tally.phase} @{time.monotonic():.3f} {url[-5:]} {message!r} -> {cited or 'none'}",
-        ]
         shown = int(cited[2:]) if cited.startswith("op") and cited[2:].isdigit() else None
         if expected is None:
             tally.count("anchor")
