@@ -284,3 +284,32 @@ async def test_an_empty_restart_forgets_no_partitioned_process(
         assert lost(await b.ask("ann", NEXT))
         assert cited(await b.ask("ann", OP3)) == "op3"
         assert cited(await b.ask("ann", NEXT)) == "op4"  # trusted again
+
+
+async def test_closing_never_waits_on_a_keeper_that_lost_its_cancellation(
+    redis_server: RedisServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A renewal can swallow the cancellation (a Redis call timing out at the same moment):
+    close() must still return, and the keeper must stop (a full make test once hung here)."""
+    link = RedisLink(redis_server.url, timeout=0.3, retry_interval=0.05)
+    store = RedisSessionStore(link, ttl_seconds=600, lease_seconds=0.2)
+    renew = store.renew
+
+    async def swallowing() -> bool:
+        try:
+            await asyncio.sleep(0.5)  # the keeper is nearly always inside a renewal
+            return await renew()
+        except asyncio.CancelledError:
+            return False
+
+    monkeypatch.setattr(store, "renew", swallowing)
+    await store.start()
+    keeper = asyncio.all_tasks() - {asyncio.current_task()}
+    try:
+        closing = asyncio.create_task(store.close())
+        done, _ = await asyncio.wait([closing], timeout=2)
+        assert closing in done, "close() is still waiting for the keeper"
+        await asyncio.sleep(0.3)
+        assert all(task.done() for task in keeper if task.get_name() == "redis-lease")
+    finally:
+        await link.close()

@@ -326,6 +326,7 @@ class RedisSessionStore:
         self._offset_ms: float | None = None  # Redis's clock minus ours, at most
         self._renewed_at: float | None = None  # when we sent the last call that renewed
         self._keeper: asyncio.Task[None] | None = None
+        self._closing = False
         self._peers: tuple[str, ...] = ()  # the other processes' ids, as of the last renewal
 
     # -- sessions ------------------------------------------------------------------------
@@ -443,8 +444,10 @@ class RedisSessionStore:
         return bool(_number(renewed))
 
     async def _keep_lease(self) -> None:
-        """Renew every quarter lease, busy or idle: each renewal also learns the peers."""
-        while True:
+        """Renew every quarter lease, busy or idle: each renewal also learns the peers. Ends
+        when closing, even if the cancellation was lost inside a Redis call that timed out
+        at the same moment."""
+        while not self._closing:
             await self.renew()
             await asyncio.sleep(self._lease / 4)
 
@@ -457,9 +460,10 @@ class RedisSessionStore:
     async def close(self) -> None:
         """Give the lease back (the link is shared: its owner closes it)."""
         if self._keeper is not None:
+            self._closing = True
             self._keeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._keeper
+            # Bounded: a keeper whose cancellation was swallowed stops at its next turn.
+            await asyncio.wait([self._keeper], timeout=self._lease)
             self._keeper = None
         with contextlib.suppress(StoreUnavailable):
             await self._link.call(lambda client: client.zrem(PEERS_KEY, self._id))
