@@ -313,6 +313,7 @@ def measure_serving(params: dict[str, Any], emit: Callable[..., None]) -> None:
     seed = int(params["seed"])
     with Stopwatch() as start:
         engine = load_engine(knowledge, intents, cache_size=0)
+    engine.compile_patterns()  # as a server does before its first message
     texts = [c.question for c in eval_cases(Path(params["questions"]))]
     texts += phrase_questions(list(engine.documents), int(params["phrases"]), seed=seed)
     random.Random(seed).shuffle(texts)  # a partial run is a fair sample

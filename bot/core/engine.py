@@ -175,6 +175,11 @@ class AnswerEngine:
         self._vectors = BoundedCache(QUESTION_VECTORS)
         self.set_cache_size(self._cache.size)
 
+    def compile_patterns(self) -> None:
+        """Compile every intent pattern now; otherwise each is compiled when a message first
+        reaches it, which keeps a one-question start short."""
+        self.classifier.compile_all()
+
     @property
     def semantic_on(self) -> bool:
         return self.encoder is not None and self.semantic is not None

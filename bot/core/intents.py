@@ -135,13 +135,37 @@ VERB = (
 
 
 @dataclass(frozen=True, slots=True)
+class IntentPattern:
+    """One of an intent's regular expressions, kept as source and compiled on first use: a
+    start compiles only the patterns its first messages reach (compiling all of them cost
+    most of a cold start). `required` holds words of which any match contains at least one
+    (none when nothing is known): a message with none of them is never searched."""
+
+    source: str
+    flags: int = re.IGNORECASE
+    required: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, source: str, flags: int = re.IGNORECASE) -> IntentPattern:
+        """The pattern with its required words found by parsing it."""
+        return cls(source, flags, required_words(source))
+
+    def may_match(self, text: str) -> bool:
+        """False when the text lacks every required word (text lowercased, as classified)."""
+        return not self.required or any(word in text for word in self.required)
+
+    def compiled(self) -> re.Pattern[str]:
+        return re.compile(self.source, self.flags)
+
+
+@dataclass(frozen=True, slots=True)
 class Intent:
     """One intent as declared in YAML (validated by the loader)."""
 
     name: str
     action: Action
     examples: tuple[str, ...] = ()
-    patterns: tuple[re.Pattern[str], ...] = ()
+    patterns: tuple[IntentPattern, ...] = ()
     responses: tuple[str, ...] = ()
     suggestions: tuple[str, ...] = ()
     fields: tuple[str, ...] = ()
@@ -212,6 +236,9 @@ def plain_request(text: str) -> str:
     return re.sub(r"^[\s,.;:!-]+", "", text)
 
 
+_NEVER = re.compile(r"(?!)")
+
+
 class IntentClassifier:
     """Patterns first (highest priority wins), then fuzzy example matching."""
 
@@ -221,12 +248,8 @@ class IntentClassifier:
         self._examples: list[str] = []
         self._owners: list[Intent] = []
         ranked = sorted(intents, key=lambda i: -i.priority)  # stable: file order within ties
-        # (intent, pattern, the longest word any match must contain: "" when none is known)
-        self._patterns = [
-            (intent, pattern, max(required_words(pattern.pattern), key=len, default=""))
-            for intent in ranked
-            for pattern in intent.patterns
-        ]
+        self._patterns = [(intent, pattern) for intent in ranked for pattern in intent.patterns]
+        self._compiled: dict[IntentPattern, re.Pattern[str]] = {}
         for intent in intents:
             for example in intent.examples:
                 self._examples.append(utils.default_process(example))
@@ -255,13 +278,32 @@ class IntentClassifier:
     def _by_pattern(self, text: str) -> IntentMatch | None:
         """The first matching pattern in priority order (ties: file order). A pattern whose
         required words are missing from the message is not even searched."""
-        for intent, pattern, required in self._patterns:
-            if required in text:
-                match = pattern.search(text)
+        for intent, pattern in self._patterns:
+            if pattern.may_match(text):
+                match = self._compile(pattern).search(text)
                 if match is not None:
                     slots = {k: v.strip() for k, v in match.groupdict().items() if v}
                     return IntentMatch(intent, 1.0, slots, "pattern")
         return None
+
+    def compile_all(self) -> None:
+        """Compile every pattern now (a server, before its first message) rather than when a
+        message first reaches it (a one-question command)."""
+        for _, pattern in self._patterns:
+            self._compile(pattern)
+
+    def _compile(self, pattern: IntentPattern) -> re.Pattern[str]:
+        """The pattern compiled once per classifier. The loader compiled every pattern when it
+        read the YAML and the saved engine is verified by checksum, so a pattern that still
+        fails to compile is one that can never match, not an error to show a user."""
+        compiled = self._compiled.get(pattern)
+        if compiled is None:
+            try:
+                compiled = pattern.compiled()
+            except re.error:
+                compiled = _NEVER
+            self._compiled[pattern] = compiled
+        return compiled
 
     def _by_example(self, text: str) -> IntentMatch | None:
         if not self._examples:
@@ -283,23 +325,30 @@ class IntentClassifier:
 
 
 def required_words(pattern: str) -> tuple[str, ...]:
-    """Letters and digits that any match of the pattern must contain: literal runs that are
-    not inside a branch, a repeat or a look-around. Parsed with the standard library's own
-    regular-expression parser; anything unexpected means no requirement (always searched)."""
+    """Words of which any match of the pattern must contain at least one: its most selective
+    requirement (the one whose shortest word is longest). A requirement is a literal run outside
+    any repeat or look-around ("paragraph"), or a branch whose every alternative has one
+    ("(next|following) paragraph" requires "next" or "following"). Parsed with the standard
+    library's own regular-expression parser; anything unexpected means no requirement (always
+    searched)."""
     try:
         parsed = list(sre_parser.parse(pattern))
     except (re.error, TypeError, ValueError, RecursionError):
         return ()
-    found: list[str] = []
-    _collect_literals(parsed, found)
-    return tuple(dict.fromkeys(found))
+    return _most_selective(_requirements(parsed))
 
 
-def _collect_literals(items: list[Any], found: list[str]) -> None:
+def _most_selective(requirements: list[tuple[str, ...]]) -> tuple[str, ...]:
+    return max(requirements, key=lambda words: (min(map(len, words)), -len(words)), default=())
+
+
+def _requirements(items: list[Any]) -> list[tuple[str, ...]]:
+    """Every requirement of a sequence of parsed items (each a tuple of words: any one)."""
+    found: list[tuple[str, ...]] = []
     run: list[str] = []
 
     def flush() -> None:
-        found.extend(re.findall(r"[a-z0-9]{3,}", "".join(run).lower()))
+        found.extend((word,) for word in re.findall(r"[a-z0-9]{2,}", "".join(run).lower()))
         run.clear()
 
     for op, value in items:
@@ -308,10 +357,24 @@ def _collect_literals(items: list[Any], found: list[str]) -> None:
             continue
         flush()
         if op is sre_constants.SUBPATTERN:
-            _collect_literals(list(value[-1]), found)
+            found.extend(_requirements(list(value[-1])))
         elif op is sre_constants.ATOMIC_GROUP:
-            _collect_literals(list(value), found)
+            found.extend(_requirements(list(value)))
+        elif op is sre_constants.BRANCH:
+            found.extend(_branch_requirement(value[1]))
     flush()
+    return found
+
+
+def _branch_requirement(alternatives: list[Any]) -> list[tuple[str, ...]]:
+    """One requirement from each alternative, joined: none when an alternative has none."""
+    words: list[str] = []
+    for alternative in alternatives:
+        best = _most_selective(_requirements(list(alternative)))
+        if not best:
+            return []
+        words.extend(best)
+    return [tuple(dict.fromkeys(words))]
 
 
 def number_value(text: str) -> int | None:

@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 
 from bot.core.answers.templates import META_FIELDS, template_fields
-from bot.core.intents import Intent, expand_macros
+from bot.core.intents import Intent, IntentPattern, expand_macros
 from bot.loading.patterns import pattern_problems
 from bot.loading.yamlfiles import line_of, packaged_schema, read_yaml, schema_problems
 
@@ -66,7 +66,8 @@ def build_intent(
     for number, pattern in enumerate(item.get("patterns", [])):
         line = line_of(node, [*where, "patterns", number])
         try:
-            patterns.append(re.compile(expand_macros(pattern), re.IGNORECASE))
+            re.compile(expand_macros(pattern), re.IGNORECASE)
+            patterns.append(IntentPattern.of(expand_macros(pattern)))
         except re.error as error:
             problems.append(f"{path}:{line}: patterns.{number}: bad regular expression: {error}")
             continue

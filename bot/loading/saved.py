@@ -29,7 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bot.core.cache import BoundedCache
-from bot.core.intents import ACTIONS, Intent
+from bot.core.intents import ACTIONS, Intent, IntentPattern
 from bot.core.lexicon import Lexicon
 from bot.core.models import Document, LazyParagraphs, Paragraph, Reference
 from bot.core.names import Acronym, Names
@@ -356,7 +356,7 @@ def intents_to_json(intents: Sequence[Intent]) -> list[dict[str, Any]]:
             "name": i.name,
             "action": i.action,
             "examples": list(i.examples),
-            "patterns": [[p.pattern, p.flags] for p in i.patterns],
+            "patterns": [[p.source, p.flags, list(p.required)] for p in i.patterns],
             "responses": list(i.responses),
             "suggestions": list(i.suggestions),
             "fields": list(i.fields),
@@ -376,8 +376,8 @@ def intents_from_json(data: Any) -> list[Intent]:
             raise ValueError("a saved intent is malformed")
         patterns = []
         for pattern in _list(item.get("patterns", [])):
-            source, flags = pattern
-            patterns.append(re.compile(_string(source), int(flags)))
+            source, flags, required = pattern
+            patterns.append(IntentPattern(_string(source), int(flags), _strings(required)))
         priority = item.get("priority", 0)
         if not isinstance(priority, int):
             raise ValueError("a saved intent's priority is not a number")

@@ -9,7 +9,6 @@ import time
 from pathlib import Path
 from typing import TextIO
 
-from bot.pdfimport.convert import convert_pdf
 from bot.pdfimport.errors import PdfImportError
 from bot.pdfimport.files import write_atomically
 
@@ -59,6 +58,8 @@ def _import_one(
     path: Path, out_dir: Path, written: dict[str, Path], *, force: bool
 ) -> tuple[Path, str]:
     """The file written and a note on it ("" / " (unchanged)" / " (replaced)")."""
+    from bot.pdfimport.convert import convert_pdf  # slow to import: only when converting
+
     conversion = convert_pdf(path)
     earlier = written.get(conversion.filename)
     if earlier is not None:

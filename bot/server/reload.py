@@ -51,6 +51,7 @@ class Reloader:
             engine = await loop.run_in_executor(
                 None, self._loader, self._knowledge_dir, self._intents_dir
             )
+            await loop.run_in_executor(None, engine.compile_patterns)
             self._service.swap_engine(engine)
             report = ReloadReport(
                 documents=len(engine.documents),

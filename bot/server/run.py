@@ -67,15 +67,17 @@ def serve_command(settings: Settings) -> int:
     return run_worker(settings, engine, Listening())
 
 
-def warm_vectors(engine: AnswerEngine) -> None:
-    """Make what a semantic search reads (the inverted file, filled from the saved vectors, or
-    their float32 copy) in the background, so the first question that needs it does not wait."""
+def warm_engine(engine: AnswerEngine) -> None:
+    """Compile the intent patterns, and make what a semantic search reads (the inverted file,
+    filled from the saved vectors, or their float32 copy) in the background, so the first
+    questions do not wait."""
+    engine.compile_patterns()
     if engine.semantic_on and engine.semantic is not None:
         threading.Thread(target=engine.semantic.prepare, name="warm-vectors", daemon=True).start()
 
 
 def run_worker(settings: Settings, engine: AnswerEngine, listening: Listening) -> int:
-    warm_vectors(engine)
+    warm_engine(engine)
     try:
         asyncio.run(serve(settings, engine, listening))
     except OSError as error:

@@ -170,15 +170,13 @@ def test_a_verb_the_text_never_uses_is_answered_honestly(engine):
 
 
 def test_refusal_templates_fill_the_loaded_documents(engine):
-    import re
-
     from bot.core.engine import AnswerEngine
-    from bot.core.intents import Intent
+    from bot.core.intents import Intent, IntentPattern
 
     refusal = Intent(
         name="closed_topic",
         action="fallback",
-        patterns=(re.compile(r"\bhoroscope\b"),),
+        patterns=(IntentPattern.of(r"\bhoroscope\b"),),
         responses=("I only know {documents}.",),
         priority=50,
     )

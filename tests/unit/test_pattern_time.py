@@ -150,7 +150,7 @@ def patterns() -> dict[str, re.Pattern[str]]:
     return {
         f"{intent.name}[{n}]": pattern
         for intent in intents
-        for n, pattern in enumerate(intent.patterns)
+        for n, pattern in enumerate(p.compiled() for p in intent.patterns)
     }
 
 
