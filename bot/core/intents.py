@@ -248,7 +248,13 @@ class IntentClassifier:
         self._examples: list[str] = []
         self._owners: list[Intent] = []
         ranked = sorted(intents, key=lambda i: -i.priority)  # stable: file order within ties
-        self._patterns = [(intent, pattern) for intent in ranked for pattern in intent.patterns]
+        # (intent, pattern, its required words as a set: empty when nothing is required)
+        self._patterns = [
+            (intent, pattern, frozenset(pattern.required))
+            for intent in ranked
+            for pattern in intent.patterns
+        ]
+        self._words = tuple(sorted({word for *_, required in self._patterns for word in required}))
         self._compiled: dict[IntentPattern, re.Pattern[str]] = {}
         for intent in intents:
             for example in intent.examples:
@@ -277,9 +283,11 @@ class IntentClassifier:
 
     def _by_pattern(self, text: str) -> IntentMatch | None:
         """The first matching pattern in priority order (ties: file order). A pattern whose
-        required words are missing from the message is not even searched."""
-        for intent, pattern in self._patterns:
-            if pattern.may_match(text):
+        required words are missing from the message is not even searched (IntentPattern.may_match,
+        with each word looked for once per message rather than once per pattern)."""
+        present = {word for word in self._words if word in text}
+        for intent, pattern, required in self._patterns:
+            if not required or not required.isdisjoint(present):
                 match = self._compile(pattern).search(text)
                 if match is not None:
                     slots = {k: v.strip() for k, v in match.groupdict().items() if v}
@@ -289,7 +297,7 @@ class IntentClassifier:
     def compile_all(self) -> None:
         """Compile every pattern now (a server, before its first message) rather than when a
         message first reaches it (a one-question command)."""
-        for _, pattern in self._patterns:
+        for _, pattern, _ in self._patterns:
             self._compile(pattern)
 
     def _compile(self, pattern: IntentPattern) -> re.Pattern[str]:
