@@ -17,6 +17,7 @@ larger sizes after it are not attempted.
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import random
 import tempfile
@@ -314,6 +315,7 @@ def measure_serving(params: dict[str, Any], emit: Callable[..., None]) -> None:
     with Stopwatch() as start:
         engine = load_engine(knowledge, intents, cache_size=0)
     engine.compile_patterns()  # as a server does before its first message
+    gc.freeze()  # and as it does with the objects of its engine (bot.server.run)
     texts = [c.question for c in eval_cases(Path(params["questions"]))]
     texts += phrase_questions(list(engine.documents), int(params["phrases"]), seed=seed)
     random.Random(seed).shuffle(texts)  # a partial run is a fair sample

@@ -5,6 +5,7 @@ invalid files leave the old engine serving and raise LoadError naming file and l
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import time
 from collections.abc import Callable
@@ -53,6 +54,9 @@ class Reloader:
             )
             await loop.run_in_executor(None, engine.compile_patterns)
             self._service.swap_engine(engine)
+            # Objects frozen at start (bot.server.run) are never collected as cycles: let the
+            # collector see them again, so that the replaced engine can be freed.
+            gc.unfreeze()
             report = ReloadReport(
                 documents=len(engine.documents),
                 intents=len(engine.intent_names),

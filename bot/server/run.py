@@ -6,6 +6,7 @@ forks N such processes listening on the same port."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 import signal
@@ -60,6 +61,10 @@ def serve_command(settings: Settings) -> int:
         for problem in error.problems:
             print(problem, file=sys.stderr)
         return 2
+    # The engine's objects live as long as the process. Frozen, they are left out of the
+    # collector's full passes, which each request's garbage otherwise triggers and which then
+    # walk all of them (measured: 12-25% more answers a second); workers inherit this.
+    gc.freeze()
     if settings.workers > 1:
         from bot.server.workers import supervise
 

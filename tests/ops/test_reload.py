@@ -5,6 +5,7 @@ flight finish on the engine they started with."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import shutil
 import signal
 import time
@@ -82,8 +83,10 @@ async def test_reload_swaps_in_new_documents_and_refuses_invalid_files(
     question = {"sender": "a", "message": "In resolution 73/6, what does paragraph 1 say?"}
     async with running_bot(admin_settings(knowledge, intents), engine) as client:
         shutil.copy(EXTRA_DOCUMENT, knowledge)
+        gc.freeze()  # as `resbot serve` does once its engine is loaded
         response = await client.post("/admin/reload", headers=BEARER)
         assert response.status == 200
+        assert gc.get_freeze_count() == 0  # the replaced engine can be collected
         report = await response.json()
         assert report["status"] == "reloaded" and report["documents"] == 2
         health = await (await client.get("/healthz")).json()
