@@ -8,6 +8,7 @@ Runs in a fresh process (see worker.py) so that its memory figures are the engin
 
 from __future__ import annotations
 
+import gc
 import inspect
 import time
 from collections.abc import Callable, Sequence
@@ -95,6 +96,7 @@ def measure_engine(knowledge: Path, intents: Path, questions_file: Path) -> Engi
     cases = eval_cases(questions_file)
     texts = [c.question for c in cases]
     engine.compile_patterns()  # as a server does before its first message
+    gc.freeze()  # and as it does with the objects of its engine (bot.server.run)
     first, answers = _timed_pass(engine.reply, texts)
     steady: list[float] = []
     for _ in range(STEADY_ROUNDS):
@@ -172,6 +174,7 @@ def measure_semantic(lexical: AnswerEngine, cases: Sequence[Case]) -> SemanticRe
     )
     rss_after, _ = process_memory()
     engine.compile_patterns()  # as a server does before its first message
+    gc.freeze()  # and as it does with the objects of its engine (bot.server.run)
     first, answers = _timed_pass(engine.reply, texts)
     encoded = counting.texts
     steady: list[float] = []
