@@ -164,6 +164,12 @@ def measure_size(
     result = build_result(size, built)
     if result.status != "ok":
         return result
+    if result.encoder == "stand-in":
+        # The model's rate, in a process of its own: loading and running the model beside the
+        # engine just built would count in the build's peak memory.
+        rate = run_worker("scale-rate", params, Limits(START_LIMIT_SECONDS, RSS_LIMIT_BYTES))
+        measured = rate.last("rate") or {}
+        result = replace(result, model_texts_per_second=float(measured.get("rate", 0.0)))
     limits = Limits(START_LIMIT_SECONDS, RSS_LIMIT_BYTES, {"started": query_budget + 60.0})
     served = run_worker("scale-serve", params, limits)
     return with_serving(result, served)
@@ -192,7 +198,6 @@ def build_result(size: int, run: WorkerRun) -> ScaleResult:
         encoder=str(built.get("encoder", "")),
         texts_embedded=int(built.get("texts", 0)),
         vectors=int(built.get("vectors", 0)),
-        model_texts_per_second=float(built.get("model_rate", 0.0)),
         save_seconds=phases.get("saving", 0.0),
         saved_bytes=int(built.get("saved_bytes", 0)),
         rss_before=int(start.get("rss", 0)),
@@ -273,7 +278,6 @@ def measure_build(params: dict[str, Any], emit: Callable[..., None]) -> None:
     rss, peak = process_memory()
     saved = sum(p.stat().st_size for p in (knowledge / ".cache").rglob("*.*"))
     vectors = engine.semantic.rows if engine.semantic is not None else 0
-    stand_in = params.get("semantic") == "bench-stand-in"
     emit(
         "built",
         seconds=build.seconds,
@@ -282,22 +286,32 @@ def measure_build(params: dict[str, Any], emit: Callable[..., None]) -> None:
         saved_bytes=saved,
         rss=rss,
         peak=peak,
-        encoder="stand-in" if stand_in else ("model" if vectors else "none"),
+        encoder=(
+            "stand-in"
+            if params.get("semantic") == "bench-stand-in"
+            else ("model" if vectors else "none")
+        ),
         texts=phases.totals.get("embedding", 0),
         vectors=vectors,
-        model_rate=model_rate(engine) if stand_in else 0.0,
     )
 
 
-def model_rate(engine: Any, texts: int = 160) -> float:
-    """Texts a second the model embeds, on this corpus's paragraphs (sorted by length and
-    batched as a build does)."""
+def measure_model_rate(params: dict[str, Any], emit: Callable[..., None]) -> None:
+    emit("rate", rate=model_rate(Path(params["knowledge"])))
+
+
+def model_rate(knowledge: Path, texts: int = 160) -> float:
+    """Texts a second the model embeds, on the paragraphs of the corpus's first documents
+    (sorted by length and batched as a build does)."""
     from bot.core.semantic import EMBEDDED_KINDS, _encode
+    from bot.loading.documents import document_names, parse_file
     from bot.semantic_model import MODEL, OnnxEncoder
 
     sample = []
-    for document in engine.documents[: max(1, texts // 20)]:
-        sample += [p.text for p in document.paragraphs if p.kind in EMBEDDED_KINDS]
+    for name in document_names(knowledge)[: max(1, texts // 20)]:
+        document, _ = parse_file(knowledge / name, knowledge)
+        if document is not None:
+            sample += [p.text for p in document.paragraphs if p.kind in EMBEDDED_KINDS]
     encoder = OnnxEncoder(MODEL)
     encoder.load()
     with Stopwatch() as watch:
@@ -325,6 +339,8 @@ def measure_serving(params: dict[str, Any], emit: Callable[..., None]) -> None:
         rss=process_memory()[0],
         planned=len(texts),
     )
+    if engine.semantic is not None:  # as `resbot serve` does at start (bot.server.run)
+        engine.semantic.prepare()
     deadline = time.monotonic() + float(params["budget"])
     for text in bar(texts, desc="querying"):
         began = time.perf_counter()

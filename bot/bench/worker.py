@@ -17,6 +17,7 @@ SCALE_MODES = {
     "scale-build": "measure_build",
     "scale-serve": "measure_serving",
     "scale-add": "measure_addition",
+    "scale-rate": "measure_model_rate",
 }
 
 

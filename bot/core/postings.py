@@ -480,6 +480,15 @@ def _merge(
     """Sorted unique keys (and their values) with further keys merged in: the new ones are
     sorted among themselves, then placed by binary search."""
     added = _concat(new_keys, np.int64)
+    if not len(keys):  # a first build: the new keys sorted are the result
+        if values is None:
+            added.sort()
+            return added, np.zeros(0, dtype=np.int32)
+        if new_values is None:
+            added.sort()
+            return added, np.zeros(len(added), dtype=np.int32)
+        order = np.argsort(added)
+        return added[order], _concat(new_values, np.int32)[order]
     order = np.argsort(added)
     added = added[order]
     total = len(keys) + len(added)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from rapidfuzz.distance import OSA
 
+from bot.core.cache import BoundedCache
 from bot.core.models import Document
 from bot.core.names import (
     GENERIC,
@@ -44,6 +45,7 @@ MIN_WEIGHT = 0.5
 MIN_COVERAGE = 0.5
 AMBIGUOUS_RATIO = 0.8
 MAX_WINDOW = 6
+WORDS_KEPT = 4096  # message words whose weights in every document are kept
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +97,16 @@ class DocumentReferences:
     _texts: list[str] | None = field(init=False, default=None)
     _titles: list[str] | None = field(init=False, default=None)
     _vocabulary: list[str] = field(init=False)
+    # Made when first needed: each name word's documents, each acronym pattern's, and each
+    # message word's weights in every document (see _weights).
+    _by_word: dict[str, list[tuple[int, float]]] | None = field(init=False, default=None)
+    _by_acronym: dict[tuple[str, int], tuple[re.Pattern[str], list[tuple[int, float, int]]]] = (
+        field(init=False, default_factory=dict)
+    )
+    _by_length: dict[int, list[str]] = field(init=False, default_factory=dict)
+    _known_weights: BoundedCache[str, dict[int, float]] = field(
+        init=False, default_factory=lambda: BoundedCache(WORDS_KEPT)
+    )
 
     def __post_init__(self) -> None:
         if self.derived is not None and len(self.derived) == len(self.documents):
@@ -225,7 +237,7 @@ class DocumentReferences:
             yield after, (opened if opened >= 0 else position), last
 
     def _known(self, word: str) -> bool:
-        return any(self._weight(word, names) for names in self.names)
+        return any(self._weights(word).values())
 
     def _match(
         self, window: list[Token], allowed: set[int] | None
@@ -236,17 +248,23 @@ class DocumentReferences:
         if not content:
             return None
         candidates = [i for i in range(len(self.documents)) if allowed is None or i in allowed]
-        table = [{i: self._weight(word, self.names[i]) for i in candidates} for word in content]
-        totals = dict.fromkeys(candidates, 0.0)
+        # Each word's weight in each candidate (those it does not name: 0, left out).
+        table = [self._weights(word) for word in content]
+        if allowed is not None:
+            table = [{i: w for i, w in weights.items() if i in allowed} for weights in table]
+        current = set(candidates)
+        totals: dict[int, float] = {}
         # The most distinctive words first: a word no remaining candidate knows is noise; one
         # that some of them know narrows the candidates to those.
         for weights in sorted(table, key=lambda w: -max(w.values(), default=0.0)):
-            holding = [i for i in candidates if weights[i] >= MIN_WEIGHT]
+            holding = sorted(i for i, w in weights.items() if w >= MIN_WEIGHT and i in current)
             if holding:
                 candidates = holding
-            for i in candidates:
-                totals[i] += weights[i]
-        scores = {i: totals[i] for i in candidates if totals[i] >= MIN_WEIGHT}
+                current = set(holding)
+            for i, weight in weights.items():
+                if i in current and weight:
+                    totals[i] = totals.get(i, 0.0) + weight
+        scores = {i: totals[i] for i in candidates if totals.get(i, 0.0) >= MIN_WEIGHT}
         if not scores:
             return None
         best = max(scores.values())
@@ -255,6 +273,62 @@ class DocumentReferences:
         ranked = sorted(scores, key=lambda i: -scores[i])
         close = tuple(i for i in ranked if scores[i] >= AMBIGUOUS_RATIO * best)
         return close, best
+
+    def _weights(self, word: str) -> dict[int, float]:
+        """The word's weight in each document that it names (as `_weight` gives it, found
+        through the names' own words rather than document by document)."""
+        found = self._known_weights.get(word)
+        if found is not None:
+            return found
+        by_word = self._word_index()
+        found = dict(by_word.get(word, ()))  # a name word of the document: its weight
+        if not YEAR.match(word):
+            decided = set(found)
+            acronyms: dict[int, float] = {}  # else the best acronym of its names that fits
+            for pattern, holders in self._by_acronym.values():
+                if pattern.fullmatch(word) is None:
+                    continue
+                for i, weight, min_length in holders:
+                    if len(word) >= min_length and i not in decided:
+                        acronyms[i] = max(acronyms.get(i, 0.0), weight)
+            for i, weight in acronyms.items():
+                if weight:
+                    found[i] = weight
+                    decided.add(i)
+            stem = self.stemmer.stem(word)  # else its stem as a name word
+            for i, weight in by_word.get(stem, ()):
+                if i not in decided:
+                    found[i] = weight
+                    decided.add(i)
+            if len(word) >= 4 and not word.isdigit():  # else a name word a typo away
+                allowed = 1 if len(stem) < 8 else 2
+                fuzzy: dict[int, float] = {}
+                for length in range(len(stem) - allowed, len(stem) + allowed + 1):
+                    for name in self._by_length.get(length, ()):
+                        if OSA.distance(stem, name, score_cutoff=allowed) > allowed:
+                            continue
+                        for i, weight in by_word[name]:
+                            if i not in decided:
+                                fuzzy[i] = max(fuzzy.get(i, 0.0), weight * FUZZY)
+                found.update(fuzzy)
+        self._known_weights.put(word, found)
+        return found
+
+    def _word_index(self) -> dict[str, list[tuple[int, float]]]:
+        if self._by_word is None:
+            by_word: dict[str, list[tuple[int, float]]] = {}
+            for i, names in enumerate(self.names):
+                for name, weight in names.words.items():
+                    by_word.setdefault(name, []).append((i, weight))
+                for acronym in names.acronyms:
+                    key = (acronym.pattern.pattern, acronym.pattern.flags)
+                    entry = self._by_acronym.setdefault(key, (acronym.pattern, []))
+                    entry[1].append((i, acronym.weight, acronym.min_length))
+            for name in by_word:
+                if len(name) >= 4:
+                    self._by_length.setdefault(len(name), []).append(name)
+            self._by_word = by_word
+        return self._by_word
 
     def _weight(self, word: str, names: Names) -> float:
         if YEAR.match(word):

@@ -40,7 +40,7 @@ ENCODE_BATCH = 16
 EXACT_MAX_ROWS = 20_000
 NPROBE = 16
 APPROXIMATE_K = 48  # rows taken from the inverted file, per table (paragraphs, clauses)
-CHUNK_ROWS = 32_768
+CHUNK_ROWS = 4096  # rows assigned or scanned at a time (about 20 MB of work arrays)
 KMEANS_ITERATIONS = 10
 SAMPLE_PER_LIST = 40
 UNASSIGNED = -1
@@ -274,14 +274,16 @@ def _encode(
     if not texts:
         return np.zeros((0, dimension), dtype=np.float32)
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-    parts = []
+    vectors: Floats | None = None
     for start in range(0, len(order), ENCODE_BATCH):
-        batch = [texts[i] for i in order[start : start + ENCODE_BATCH]]
-        parts.append(np.asarray(encoder.encode(batch), dtype=np.float32))
+        rows = order[start : start + ENCODE_BATCH]
+        encoded = np.asarray(encoder.encode([texts[i] for i in rows]), dtype=np.float32)
+        if vectors is None:  # each batch goes to its rows: no list of batches to join
+            vectors = np.empty((len(texts), encoded.shape[1]), dtype=np.float32)
+        vectors[rows] = encoded
         if advance is not None:
-            advance(len(batch))
-    vectors = np.empty((len(texts), parts[0].shape[1]), dtype=np.float32)
-    vectors[np.asarray(order)] = np.concatenate(parts)
+            advance(len(rows))
+    assert vectors is not None
     return vectors
 
 
@@ -301,7 +303,7 @@ class IvfLists:
     @staticmethod
     def train(tables: Sequence[npt.NDArray[np.floating[Any]]], seed: int = 0) -> Floats:
         """Centroids by spherical k-means over a sample of the tables' (non-zero) rows."""
-        found = [np.flatnonzero(np.any(np.asarray(t) != 0, axis=1)) for t in tables]
+        found = [nonzero_rows(t) for t in tables]
         total = sum(len(f) for f in found)
         count = max(1, min(4096, int(np.sqrt(total) + 0.5)))
         rng = np.random.default_rng(seed)
@@ -322,6 +324,16 @@ class IvfLists:
             nearest[~np.any(block != 0, axis=1)] = UNASSIGNED
             found[start : start + len(block)] = nearest
         return found
+
+
+def nonzero_rows(table: npt.NDArray[np.floating[Any]]) -> npt.NDArray[np.intp]:
+    """The positions of a table's rows that are not all zeros (a chunk at a time: no mask
+    of the whole table is made)."""
+    found = [
+        start + np.flatnonzero(np.any(table[start : start + CHUNK_ROWS] != 0, axis=1))
+        for start in range(0, len(table), CHUNK_ROWS)
+    ]
+    return np.concatenate(found) if found else np.zeros(0, dtype=np.intp)
 
 
 def _kmeans(sample: Floats, count: int, rng: np.random.Generator) -> Floats:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, MutableSequence, Sequence
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -31,6 +31,7 @@ import numpy.typing as npt
 from bot.core.cache import BoundedCache
 from bot.core.intents import ACTIONS, Intent, IntentPattern
 from bot.core.lexicon import Lexicon
+from bot.core.memory import release_memory
 from bot.core.models import Document, LazyParagraphs, Paragraph, Reference
 from bot.core.names import Acronym, Names
 from bot.core.postings import KINDS, IndexArrays
@@ -42,6 +43,7 @@ PARAGRAPH_ARRAYS = ("line", "lead", "text_start", "text", "extra_start", "extra"
 # Document's header fields, in its order (`paragraphs` and `source` follow them).
 HEADER_FIELDS = tuple(f.name for f in fields(Document) if f.name not in ("paragraphs", "source"))
 LIST_FIELDS = frozenset({"report_symbols", "annex_preamble"})
+RELEASE_EVERY = 500  # slices joined between two returns of freed memory (join_rows)
 _ROWS = re.compile(r"entry|owner:[a-z][a-z0-9_]*")
 
 
@@ -301,7 +303,8 @@ def names_from_json(data: Any) -> list[Names]:
     for item in _list(data):
         if not isinstance(item, dict) or not isinstance(item.get("words"), dict):
             raise ValueError("a document's saved names are malformed")
-        words = {_string(k): float(v) for k, v in item["words"].items()}
+        raw = item["words"]  # a JSON object's keys are strings
+        words = dict(zip(raw, map(float, raw.values()), strict=True))
         acronyms = []
         for source, flags, weight, min_length in _list(item.get("acronyms", [])):
             key = (_string(source), int(flags))
@@ -567,17 +570,42 @@ class Slice:
         return len(self.kinds)
 
 
-def join_rows(slices: Sequence[Slice], row_kinds: Mapping[str, str]) -> dict[str, Array]:
-    """The slices' row arrays end to end, owner ids renumbered."""
-    joined: dict[str, Array] = {}
-    offsets = np.cumsum([0] + [s.entries for s in slices])
+def join_rows(
+    slices: MutableSequence[Slice], row_kinds: Mapping[str, str], *, release: bool = False
+) -> dict[str, Array]:
+    """The slices' row arrays end to end, owner ids renumbered, each written once into an
+    array of its final size. With `release`, each slice is replaced by one without rows as
+    soon as they are copied, so the arrays they were cut from (a batch of new documents'
+    vectors) are freed while the joined ones fill, not after."""
+    if not row_kinds:
+        return {}
     owners = {k.removeprefix("owner:") for k in row_kinds.values() if k != "entry"}
+    joined: dict[str, Array] = {}
     for name in row_kinds:
-        parts = []
-        for offset, piece in zip(offsets, slices, strict=False):
-            part = piece.rows[name]
-            parts.append(part + part.dtype.type(offset) if name in owners else part)
-        joined[name] = np.concatenate(parts) if parts else np.zeros(0)
+        parts = [s.rows[name] for s in slices]
+        if not parts:
+            joined[name] = np.zeros(0)
+            continue
+        first = parts[0]
+        dtype = np.result_type(*parts)
+        shape = (sum(len(p) for p in parts), *first.shape[1:])
+        joined[name] = np.empty(shape, dtype=dtype)
+    filled = dict.fromkeys(row_kinds, 0)
+    offset = 0
+    for position, piece in enumerate(slices):
+        for name in row_kinds:
+            part, at = piece.rows[name], filled[name]
+            target = joined[name][at : at + len(part)]
+            if name in owners:
+                np.add(part, part.dtype.type(offset), out=target, casting="unsafe")
+            else:
+                target[...] = part
+            filled[name] = at + len(part)
+        offset += piece.entries
+        if release:
+            slices[position] = replace(piece, rows={})
+            if position % RELEASE_EVERY == RELEASE_EVERY - 1:
+                release_memory()
     return joined
 
 
@@ -630,4 +658,7 @@ def _string(value: Any) -> str:
 
 
 def _strings(value: Any) -> tuple[str, ...]:
-    return tuple(_string(v) for v in _list(value))
+    found = tuple(_list(value))
+    if not all(type(v) is str for v in found):
+        raise ValueError("expected a string in the saved engine")
+    return found

@@ -18,8 +18,15 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from bot.core.memory import release_memory
 from bot.core.models import Document
-from bot.core.semantic import EMBEDDED_KINDS, EXACT_MAX_ROWS, IvfLists, SemanticIndex
+from bot.core.semantic import (
+    CHUNK_ROWS,
+    EMBEDDED_KINDS,
+    EXACT_MAX_ROWS,
+    IvfLists,
+    SemanticIndex,
+)
 from bot.core.text import clause_spans
 from bot.loading.progress import Progress
 from bot.semantic_model import OnnxEncoder
@@ -29,6 +36,8 @@ Array = npt.NDArray[Any]
 FORMAT = "float16-ivf-1"
 NO_VECTOR = -2  # the list of a row without a vector (a footnote's)
 UNASSIGNED = -1  # the list of a row not assigned yet (no centroids, or a new row)
+# Documents embedded at a time: their float32 vectors are made, then stored as float16.
+EMBED_DOCUMENTS = 100
 
 KINDS = {
     "paragraph_vectors": "entry",
@@ -45,6 +54,15 @@ class SemanticRows:
 
     def __init__(self, encoder: OnnxEncoder | StandInEncoder) -> None:
         self.encoder = encoder
+        # Whether the model was loaded before this build needed it (for questions, say).
+        self._loaded_before = getattr(encoder, "loaded", True)
+
+    def release(self) -> None:
+        """Every new document's rows are made: a model loaded for them alone is closed (a
+        question loads it again), so the rest of the build does not hold it."""
+        unload = getattr(self.encoder, "unload", None)
+        if unload is not None and not self._loaded_before:
+            unload()
 
     @property
     def key(self) -> str:
@@ -59,29 +77,52 @@ class SemanticRows:
         return KINDS
 
     def rows(self, documents: Sequence[Document], progress: Progress) -> dict[str, Array]:
-        paragraphs = [p for d in documents for p in d.paragraphs]
-        total = 0
-        for paragraph in paragraphs:
-            if paragraph.kind in EMBEDDED_KINDS:
-                clauses = len(clause_spans(paragraph.text))
-                total += 1 + (clauses if clauses > 1 else 0)
-        with progress.phase("embedding", total, "texts embedded") as advance:
-            index = SemanticIndex.build(paragraphs, self.encoder, advance)
+        """The documents' rows, embedded `EMBED_DOCUMENTS` at a time into float16 arrays of
+        their final size (a text's vector does not depend on the texts embedded with it)."""
+        paragraphs = 0
+        texts = clauses = 0
+        for document in documents:
+            paragraphs += len(document.paragraphs)
+            for paragraph in document.paragraphs:
+                if paragraph.kind in EMBEDDED_KINDS:
+                    pieces = len(clause_spans(paragraph.text))
+                    texts += 1 + (pieces if pieces > 1 else 0)
+                    clauses += pieces if pieces > 1 else 0
         dimension = self.encoder.spec.dimension
-        vectors = index.paragraph_vectors.reshape(len(paragraphs), -1)
-        if vectors.shape[1] != dimension:
-            vectors = np.zeros((len(paragraphs), dimension), dtype=np.float32)
-        clause_vectors = index.clause_vectors.reshape(len(index.clause_entry), -1)
-        if clause_vectors.shape[1] != dimension:
-            clause_vectors = np.zeros((len(index.clause_entry), dimension), dtype=np.float32)
-        return {
-            "paragraph_vectors": vectors.astype(np.float16),
-            "paragraph_lists": _unassigned(vectors),
-            "clause_entry": index.clause_entry.astype(np.int32),
-            "clause_vectors": clause_vectors.astype(np.float16),
-            "clause_spans": index.clause_spans.astype(np.int32).reshape(-1, 2),
-            "clause_lists": _unassigned(clause_vectors),
+        made: dict[str, Array] = {
+            "paragraph_vectors": np.zeros((paragraphs, dimension), dtype=np.float16),
+            "paragraph_lists": np.zeros(paragraphs, dtype=np.int32),
+            "clause_entry": np.zeros(clauses, dtype=np.int32),
+            "clause_vectors": np.zeros((clauses, dimension), dtype=np.float16),
+            "clause_spans": np.zeros((clauses, 2), dtype=np.int32),
+            "clause_lists": np.zeros(clauses, dtype=np.int32),
         }
+        entry = clause = 0
+        with progress.phase("embedding", texts, "texts embedded") as advance:
+            for start in range(0, len(documents), EMBED_DOCUMENTS):
+                batch = documents[start : start + EMBED_DOCUMENTS]
+                chunk = [p for d in batch for p in d.paragraphs]
+                if not chunk:
+                    continue
+                index = SemanticIndex.build(chunk, self.encoder, advance)
+                vectors = index.paragraph_vectors
+                if vectors.shape != (len(chunk), dimension):  # nothing embedded
+                    vectors = np.zeros((len(chunk), dimension), dtype=np.float32)
+                owners = index.clause_entry
+                clause_vectors = index.clause_vectors
+                if clause_vectors.shape != (len(owners), dimension):  # no clauses
+                    clause_vectors = np.zeros((len(owners), dimension), dtype=np.float32)
+                at, till = slice(entry, entry + len(chunk)), slice(clause, clause + len(owners))
+                made["paragraph_vectors"][at] = vectors
+                made["paragraph_lists"][at] = _unassigned(vectors)
+                made["clause_entry"][till] = owners + entry
+                made["clause_vectors"][till] = clause_vectors
+                made["clause_spans"][till] = index.clause_spans.reshape(-1, 2)
+                made["clause_lists"][till] = _unassigned(clause_vectors)
+                entry, clause = entry + len(chunk), clause + len(owners)
+        if clause != clauses:  # clause_spans said otherwise: cannot happen
+            raise AssertionError(f"{clause} clause rows made, {clauses} counted")
+        return made
 
     def finish(
         self, joined: dict[str, Array], kept: Mapping[str, Array], progress: Progress
@@ -96,13 +137,16 @@ class SemanticRows:
         if centroids is None:
             with progress.phase("clustering", None):
                 centroids = IvfLists.train([paragraphs, clauses])
+            release_memory()
         with progress.phase("assigning", None):
             for vectors, name in ((paragraphs, "paragraph_lists"), (clauses, "clause_lists")):
                 lists = np.array(joined[name], dtype=np.int32)
                 todo = np.flatnonzero(lists == UNASSIGNED)
-                if len(todo):
-                    found = IvfLists.assign(vectors[todo], centroids)
-                    lists[todo] = np.where(found < 0, NO_VECTOR, found)
+                # A chunk of rows at a time: the rows to assign are not copied all at once.
+                for start in range(0, len(todo), CHUNK_ROWS):
+                    rows = todo[start : start + CHUNK_ROWS]
+                    found = IvfLists.assign(vectors[rows], centroids)
+                    lists[rows] = np.where(found < 0, NO_VECTOR, found)
                 joined[name] = lists
         return joined, {"centroids": np.asarray(centroids, dtype=np.float32)}
 

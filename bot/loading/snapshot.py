@@ -41,6 +41,7 @@ from bot.core.engine import AnswerEngine
 from bot.core.index import ParagraphIndex
 from bot.core.intents import Intent
 from bot.core.lexicon import Lexicon
+from bot.core.memory import large_blocks_mapped, release_memory
 from bot.core.models import Document
 from bot.core.names import Names, derive_names
 from bot.core.postings import IndexArrays, Run, Tables, document_postings, update
@@ -200,9 +201,11 @@ def load_or_build(
         if saved is not None and _unchanged(saved, plan, keys):
             engine = engine_from(saved, knowledge_dir)
         else:
-            built = _build(plan, saved, lexicon, intents, keys, rows, progress)
-            if writable:
-                built = _save(folder, built, progress, report)
+            with large_blocks_mapped():  # what the build frees goes back as it goes
+                built = _build(plan, saved, lexicon, intents, keys, rows, progress)
+                if writable:
+                    built = _save(folder, built, progress, report)
+            release_memory()  # what the build made, now read from the saved arrays
             engine = engine_from(built, knowledge_dir)
     report.documents = len(engine.documents)
     report.seconds["total"] = time.perf_counter() - started
@@ -380,8 +383,10 @@ def _read_aliases(
     if not steps:
         return
     beside = {n for n in os.listdir(knowledge_dir) if n.endswith(".yaml")}
+    if not beside:
+        return
     for step in steps:
-        name = Path(step.name).with_suffix(".yaml").name
+        name = os.path.splitext(os.path.basename(step.name))[0] + ".yaml"
         if name not in beside:
             continue
         step.aliases_sha256 = content_digest(os.path.join(knowledge_dir, name))
@@ -420,6 +425,9 @@ def _build(
     made_rows = []
     if rows is not None and not redo_rows:
         made_rows = _made_rows(new_documents, rows, progress)
+        _rows_made(rows)
+    fresh = len(new_documents)
+    del new_documents  # each is freed once its postings are made (below)
     slices: list[Slice] = []
     placement: list[int | Run] = []  # per document: its saved position, or its postings
     names: list[Names] = []  # per document: what bot.core.names derives (saved ones kept)
@@ -440,8 +448,8 @@ def _build(
     # postings are made again from their saved paragraphs (no file is read).
     in_order = _increasing([s.saved for s in plan.steps])
     moved = sum(1 for s in plan.steps if s.saved is not None and s.saved not in in_order)
-    with progress.phase("paragraphs", len(new_documents) + moved, "documents indexed") as advance:
-        position = 0
+    with progress.phase("paragraphs", fresh + moved, "documents indexed") as advance:
+        position = fresh_done = 0
         while position < len(plan.steps):
             step = plan.steps[position]
             if step.document is not None:
@@ -461,6 +469,9 @@ def _build(
                 )
                 step.document = None  # its arrays hold what is needed: free the objects
                 advance(1)
+                fresh_done += 1
+                if fresh_done % ROWS_BATCH == 0:
+                    release_memory()
                 position += 1
                 continue
             assert saved is not None and step.saved is not None
@@ -507,10 +518,15 @@ def _build(
     row_kinds = dict(rows.kinds) if rows is not None else {}
     if rows is not None and redo_rows:
         slices = _rows_again(slices, rows, progress)
+        _rows_made(rows)
+    release_memory()
     with progress.phase("merging", None):
         index = update(saved.index if saved is not None else IndexArrays.empty(), placement)
+        del placement  # the new documents' postings
+        release_memory()
         columns = ParagraphColumns.join([s.paragraphs for s in slices])
-        joined = join_rows(slices, row_kinds)
+        joined = join_rows(slices, row_kinds, release=True)
+        release_memory()
     shared: dict[str, Array] = {}
     finish = getattr(rows, "finish", None)
     if finish is not None:
@@ -564,7 +580,18 @@ def _made_rows(
         batch = documents[start : start + ROWS_BATCH]
         made = rows.rows(batch, progress)
         parts += split_rows(made, rows.kinds, [len(d.paragraphs) for d in batch])
+        del made
+        release_memory()  # the batch's float32 vectors
     return parts
+
+
+def _rows_made(rows: RowMaker) -> None:
+    """Every document's rows are made: what only making them needed can go (a row maker may
+    have `release`: the model loaded for them)."""
+    release = getattr(rows, "release", None)
+    if release is not None:
+        release()
+    release_memory()
 
 
 def split_rows(

@@ -23,15 +23,18 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
+import io
 import json
 import os
 import re
 import secrets
 import shutil
+import threading
+import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -63,6 +66,12 @@ _NAME = re.compile(r"[a-z][a-z0-9_.]{0,63}")
 _GENERATION = re.compile(r"g[0-9a-f]{16}")
 # Arrays smaller than this are read into memory; larger ones are memory-mapped.
 MAP_BYTES = 1 << 16
+WRITE_CHUNK = 1 << 24
+PARALLEL_HASH_BYTES = 1 << 24  # arrays this large are hashed in a thread while written
+# A file written into a store has its modification time set this far into the past, so that
+# its size, time and inode, recorded in the manifest, tell whether it was written since
+# (bot.loading.store._unchanged_since_written): a start need not hash it again.
+SETTLED_NS = 10_000_000_000
 
 Array = npt.NDArray[Any]
 
@@ -130,6 +139,8 @@ def _manifest(folder: Path) -> dict[str, Any]:
 
 
 def _checked_digest(path: Path, name: str, entry: dict[str, Any]) -> None:
+    if _unchanged_since_written(path, entry):
+        return
     try:
         with path.open("rb") as handle:
             digest = hashlib.file_digest(handle, "sha256").hexdigest()
@@ -137,6 +148,33 @@ def _checked_digest(path: Path, name: str, entry: dict[str, Any]) -> None:
         raise StoreRejected(f"{name}: {error.strerror or error}") from None
     if digest != entry.get("sha256"):
         raise StoreRejected(f"{name}: content differs from the manifest (sha256)")
+
+
+def _unchanged_since_written(path: Path, entry: dict[str, Any]) -> bool:
+    """Whether the file is still the one written with this entry: its size, modification time
+    and inode are those recorded then (as git trusts its index). Its modification time was
+    set into the past when it was written (`_settle`), so any later write moves it, however
+    soon after; a copy has another inode."""
+    recorded = entry.get("stat")
+    if not isinstance(recorded, list) or len(recorded) != 3:
+        return False
+    try:
+        info = os.stat(path)
+    except OSError:
+        return False
+    return [info.st_size, info.st_mtime_ns, info.st_ino] == recorded
+
+
+def _settle(path: Path) -> list[int] | None:
+    """Set a file just written's modification time SETTLED_NS into the past and return what
+    `_unchanged_since_written` compares (None when it cannot be set)."""
+    try:
+        past = time.time_ns() - SETTLED_NS
+        os.utime(path, ns=(past, past))
+        info = os.stat(path)
+    except OSError:
+        return None
+    return [info.st_size, info.st_mtime_ns, info.st_ino]
 
 
 def _array(path: Path, name: str, entry: dict[str, Any], verify: bool) -> Array:
@@ -194,6 +232,11 @@ def write(
             data = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
             (staging / f"{name}.json").write_bytes(data)
             files[name] = {"kind": "json", "sha256": hashlib.sha256(data).hexdigest()}
+        for name, entry in files.items():
+            suffix = "npy" if entry["kind"] == "array" else "json"
+            stat = _settle(staging / f"{name}.{suffix}")
+            if stat is not None:
+                entry["stat"] = stat
         os.replace(staging, folder / generation)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -217,31 +260,37 @@ def _check_name(name: str) -> None:
         raise ValueError(f"bad store file name {name!r}")
 
 
-class _Hashing:
-    """A file that hashes what is written through it (np.save writes in chunks)."""
-
-    def __init__(self, handle: IO[bytes]) -> None:
-        self._handle = handle
-        self.digest = hashlib.sha256()
-
-    def write(self, data: bytes | memoryview) -> int:
-        self.digest.update(data)
-        return self._handle.write(data)
-
-
 def _write_array(path: Path, name: str, array: Array) -> dict[str, Any]:
     _check_name(name)
     plain = np.ascontiguousarray(array)
     if plain.dtype.str not in ALLOWED_DTYPES:
         raise ValueError(f"{name}: dtype {plain.dtype} cannot be saved")
-    with path.open("wb") as handle:
-        hashing = _Hashing(handle)
-        np.save(hashing, plain, allow_pickle=False)
+    # The bytes np.save writes (a header, then the array's memory), without its copy of the
+    # data: hashed by another thread while this one writes them (hashlib and file writes
+    # both let go of the GIL), so a large array costs the longer of the two, not both.
+    head = io.BytesIO()
+    np.lib.format.write_array_header_1_0(head, np.lib.format.header_data_from_array_1_0(plain))
+    data = memoryview(plain.reshape(-1).view(np.uint8).data) if plain.size else memoryview(b"")
+    digest = hashlib.sha256(head.getvalue())
+    hashing = None
+    if len(data) >= PARALLEL_HASH_BYTES:
+        hashing = threading.Thread(target=digest.update, args=(data,), daemon=True)
+        hashing.start()
+    else:
+        digest.update(data)
+    try:
+        with path.open("wb") as handle:
+            handle.write(head.getvalue())
+            for start in range(0, len(data), WRITE_CHUNK):
+                handle.write(data[start : start + WRITE_CHUNK])
+    finally:
+        if hashing is not None:
+            hashing.join()
     return {
         "kind": "array",
         "dtype": plain.dtype.str,
         "shape": list(plain.shape),
-        "sha256": hashing.digest.hexdigest(),
+        "sha256": digest.hexdigest(),
     }
 
 

@@ -55,7 +55,12 @@ class WordPiece:
 
     def batch(self, texts: Sequence[str]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
         """Ids and attention mask of several texts, padded to the longest."""
-        rows = [self.ids(t) for t in texts]
+        return self.padded([self.ids(t) for t in texts])
+
+    def padded(
+        self, rows: Sequence[Sequence[int]]
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """Ids (of `ids`) and attention mask of several texts, padded to the longest."""
         width = max(len(r) for r in rows)
         ids = np.full((len(rows), width), self.pad, dtype=np.int64)
         mask = np.zeros((len(rows), width), dtype=np.int64)

@@ -192,3 +192,18 @@ def test_aliases_name_what_cannot_be_derived(documents, lexicon):
     aliases = {"A/RES/73/7": ["the Hague court resolution"]}
     assert named(documents, lexicon, "what does the Hague one say", ALL) is None
     assert named(documents, lexicon, "what does the Hague one say", ALL, aliases) == ["A/RES/73/7"]
+
+
+def test_the_word_index_gives_each_document_the_weight_of_its_own_names(documents, lexicon):
+    """Issue 14: a message's words are weighed in every document through an index of the
+    names' words and acronyms (10,000 documents are not read one by one per message); the
+    weights are those of the per-document definition, exact, acronym, stem and typo alike."""
+    refs, _ = references(documents, lexicon, ALL)
+    words = {w for names in refs.names for w in names.words}
+    words |= {w[:-1] + "x" for w in list(words) if len(w) > 4}  # a typo away
+    words |= {w + "s" for w in list(words)[:200]}
+    words |= {"icc", "copuos", "tb", "cuba", "2016", "1996", "spaces", "tuberculosi", "unga"}
+    for word in sorted(words):
+        expected = {i: refs._weight(word, names) for i, names in enumerate(refs.names)}
+        found = refs._weights(word)
+        assert {i: found.get(i, 0.0) for i in expected} == expected, word

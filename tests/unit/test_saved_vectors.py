@@ -218,3 +218,29 @@ def test_beyond_exact_search_an_inverted_file_kept_across_additions(
 
 
 FIELDS = ("paragraph_vectors", "clause_vectors", "clause_entry", "clause_spans")
+
+
+def test_rows_made_a_few_documents_at_a_time_are_those_made_at_once(
+    corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 14: a build embeds EMBED_DOCUMENTS documents at a time into float16 arrays of
+    their final size; the model's rows are those of all the documents embedded at once, bit
+    for bit, a document without any paragraph of several clauses included."""
+    from dataclasses import replace
+
+    from bot.core.text import clause_spans
+    from bot.loading.documents import load_documents
+    from bot.loading.progress import Quiet
+    from bot.semantic_model import OnnxEncoder
+
+    documents, _ = load_documents(corpus)
+    single = [p for p in documents[0].paragraphs if len(clause_spans(p.text)) < 2]
+    documents = [replace(documents[0], paragraphs=tuple(single)), *documents[:3]]
+    # A fresh encoder each: none remembers the other's vectors.
+    at_once = SemanticRows(OnnxEncoder(MODEL)).rows(documents, Quiet())
+    monkeypatch.setattr(rows_module, "EMBED_DOCUMENTS", 1)
+    rows = SemanticRows(OnnxEncoder(MODEL))
+    one_by_one = rows.rows(documents, Quiet())
+    assert rows.rows(documents[:1], Quiet())["clause_vectors"].shape == (0, 384)
+    for name, array in at_once.items():
+        assert array.dtype == one_by_one[name].dtype and np.array_equal(array, one_by_one[name])

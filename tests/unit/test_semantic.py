@@ -31,7 +31,7 @@ from bot.semantic_model import (
     shared_encoder,
 )
 from bot.semantic_model import encoder as encoder_module
-from bot.semantic_model.encoder import sha256_of
+from bot.semantic_model.encoder import sha256_of, token_batches
 from bot.semantic_model.wordpiece import WordPiece
 
 from .conftest import ROOT
@@ -153,6 +153,39 @@ def test_an_encoder_runs_the_model_once_per_text_and_engines_share_it(monkeypatc
     assert runs == [[a, b], [c]]
     assert np.array_equal(first[0], again[1])
     assert shared_encoder() is shared_encoder()  # a reload reuses session and vectors
+
+
+def test_token_batches_stay_within_the_budget():
+    assert token_batches([10] * 20, 512) == [(0, 20)]
+    assert token_batches([3, 5, 256, 256, 256, 300], 512) == [(0, 2), (2, 4), (4, 5), (5, 6)]
+    assert token_batches([600], 512) == [(0, 1)]  # one text alone may exceed it
+    assert token_batches([], 512) == []
+
+
+def test_a_texts_vector_does_not_depend_on_the_texts_run_with_it():
+    """Issue 14: long texts are run a few at a time (MAX_BATCH_TOKENS), short ones many: the
+    vectors are those of each text run alone, bit for bit."""
+    encoder = OnnxEncoder()
+    words = "the general assembly reaffirms the right to development and calls upon states"
+    texts = [" ".join([words] * n) + f" {n}" for n in (1, 2, 3, 6, 12, 30)]
+    together = encoder._run(texts)
+    alone = np.concatenate([encoder._run([t]) for t in texts])
+    assert len(token_batches([len(encoder._tokenizer.ids(t)) for t in texts], 512)) > 1
+    assert np.array_equal(together, alone)
+
+
+def test_a_build_closes_the_model_it_loaded_and_a_question_loads_it_again():
+    from bot.loading.semantic_rows import SemanticRows
+
+    encoder = OnnxEncoder()
+    rows = SemanticRows(encoder)
+    before = encoder.encode(["a question about outer space"])
+    rows.release()
+    assert not encoder.loaded
+    assert np.array_equal(encoder._run(["a question about outer space"]), before)
+    assert encoder.loaded
+    SemanticRows(encoder).release()  # loaded before this build: kept
+    assert encoder.loaded
 
 
 def test_switch_reads_the_environment():

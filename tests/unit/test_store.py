@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import threading
 import time
 from pathlib import Path
@@ -98,3 +99,39 @@ def test_a_folder_that_cannot_be_made_is_not_locked(tmp_path: Path) -> None:
     (tmp_path / "file").write_text("")
     with store.locked(tmp_path / "file" / "engine") as locked:
         assert not locked
+
+
+def test_a_file_is_hashed_again_only_once_written_since_or_copied(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 14: a start does not hash a file whose size, time and inode are those recorded
+    when it was written; a copy of the store is hashed (and loads), and a byte changed in
+    place at once (same size, the clock perhaps not moved) is hashed and caught."""
+    folder = tmp_path / "engine"
+    big = np.arange(3_000_000, dtype=np.int64)  # hashed in a thread while written
+    generation = store.write(folder, {"ids": big, "small": np.arange(3)}, {"doc": [1]}, {})
+    data = (folder / generation / "ids.npy").read_bytes()
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["files"]["ids"]["sha256"] == store.hashlib.sha256(data).hexdigest()
+    hashed: list[str] = []
+    checked = store._checked_digest
+
+    def counting(path: Path, name: str, entry: dict[str, object]) -> None:
+        if not store._unchanged_since_written(path, entry):
+            hashed.append(name)
+        checked(path, name, entry)
+
+    monkeypatch.setattr(store, "_checked_digest", counting)
+    assert np.array_equal(store.read(folder).arrays["ids"], big)
+    assert hashed == []
+    copy = tmp_path / "copy"
+    shutil.copytree(folder, copy, copy_function=shutil.copy2)  # same times, other inodes
+    assert np.array_equal(store.read(copy).arrays["ids"], big)
+    assert sorted(hashed) == ["doc", "ids", "small"]
+    hashed.clear()
+    with (folder / generation / "ids.npy").open("r+b") as handle:
+        handle.seek(-1, 2)
+        handle.write(b"\x07")
+    with pytest.raises(store.StoreRejected, match="sha256"):
+        store.read(folder)
+    assert hashed == ["ids"]
