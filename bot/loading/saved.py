@@ -31,11 +31,11 @@ import numpy.typing as npt
 from bot.core.cache import BoundedCache
 from bot.core.intents import ACTIONS, Intent, IntentPattern
 from bot.core.lexicon import Lexicon
-from bot.core.memory import release_memory
 from bot.core.models import Document, LazyParagraphs, Paragraph, Reference
 from bot.core.names import Acronym, Names
 from bot.core.postings import KINDS, IndexArrays
 from bot.loading.store import Stored
+from bot.semantic_model.memory import release_memory
 
 Array = npt.NDArray[Any]
 DOCUMENTS_KEPT = 1024  # documents whose Paragraph objects a loaded engine keeps made

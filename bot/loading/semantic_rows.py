@@ -18,7 +18,6 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from bot.core.memory import release_memory
 from bot.core.models import Document
 from bot.core.semantic import (
     CHUNK_ROWS,
@@ -30,6 +29,7 @@ from bot.core.semantic import (
 from bot.core.text import clause_spans
 from bot.loading.progress import Progress
 from bot.semantic_model import OnnxEncoder
+from bot.semantic_model.memory import release_memory
 from bot.semantic_model.standin import StandInEncoder
 
 Array = npt.NDArray[Any]

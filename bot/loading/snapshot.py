@@ -41,7 +41,6 @@ from bot.core.engine import AnswerEngine
 from bot.core.index import ParagraphIndex
 from bot.core.intents import Intent
 from bot.core.lexicon import Lexicon
-from bot.core.memory import large_blocks_mapped, release_memory
 from bot.core.models import Document
 from bot.core.names import Names, derive_names
 from bot.core.postings import IndexArrays, Run, Tables, document_postings, update
@@ -67,6 +66,7 @@ from bot.loading.saved import (
     join_rows,
     lazy_documents,
 )
+from bot.semantic_model.memory import large_blocks_mapped, release_memory
 
 log = logging.getLogger("bot.loading.engine")
 

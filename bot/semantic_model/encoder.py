@@ -19,8 +19,8 @@ import numpy as np
 import numpy.typing as npt
 
 from bot.core.cache import BoundedCache
-from bot.core.memory import release_memory
 from bot.core.semantic import EncoderUnavailable
+from bot.semantic_model.memory import release_memory
 from bot.semantic_model.wordpiece import WordPiece
 
 log = logging.getLogger(__name__)
