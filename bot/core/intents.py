@@ -8,6 +8,7 @@ retrieves paragraphs instead.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import import_module
 from typing import Any, Literal, get_args
@@ -139,7 +140,8 @@ class IntentPattern:
     """One of an intent's regular expressions, kept as source and compiled on first use: a
     start compiles only the patterns its first messages reach (compiling all of them cost
     most of a cold start). `required` holds words of which any match contains at least one
-    (none when nothing is known): a message with none of them is never searched."""
+    (none when nothing is known): a message with none of them is never searched
+    (IntentClassifier.reached)."""
 
     source: str
     flags: int = re.IGNORECASE
@@ -149,10 +151,6 @@ class IntentPattern:
     def of(cls, source: str, flags: int = re.IGNORECASE) -> IntentPattern:
         """The pattern with its required words found by parsing it."""
         return cls(source, flags, required_words(source))
-
-    def may_match(self, text: str) -> bool:
-        """False when the text lacks every required word (text lowercased, as classified)."""
-        return not self.required or any(word in text for word in self.required)
 
     def compiled(self) -> re.Pattern[str]:
         return re.compile(self.source, self.flags)
@@ -281,17 +279,22 @@ class IntentClassifier:
         )
         return [(self._owners[i].name, float(score)) for _, score, i in found]
 
-    def _by_pattern(self, text: str) -> IntentMatch | None:
-        """The first matching pattern in priority order (ties: file order). A pattern whose
-        required words are missing from the message is not even searched (IntentPattern.may_match,
-        with each word looked for once per message rather than once per pattern)."""
+    def reached(self, text: str) -> Iterator[tuple[Intent, IntentPattern]]:
+        """The patterns worth searching in this (normalised) text, in priority order (ties:
+        file order): those whose required words it holds, each word looked for once."""
         present = {word for word in self._words if word in text}
         for intent, pattern, required in self._patterns:
             if not required or not required.isdisjoint(present):
-                match = self._compile(pattern).search(text)
-                if match is not None:
-                    slots = {k: v.strip() for k, v in match.groupdict().items() if v}
-                    return IntentMatch(intent, 1.0, slots, "pattern")
+                yield intent, pattern
+
+    def _by_pattern(self, text: str) -> IntentMatch | None:
+        """The first matching pattern in priority order; a pattern whose required words are
+        missing from the message is not even searched."""
+        for intent, pattern in self.reached(text):
+            match = self._compile(pattern).search(text)
+            if match is not None:
+                slots = {k: v.strip() for k, v in match.groupdict().items() if v}
+                return IntentMatch(intent, 1.0, slots, "pattern")
         return None
 
     def compile_all(self) -> None:

@@ -65,13 +65,14 @@ def build_intent(
     patterns = []
     for number, pattern in enumerate(item.get("patterns", [])):
         line = line_of(node, [*where, "patterns", number])
+        source = expand_macros(pattern)
         try:
-            re.compile(expand_macros(pattern), re.IGNORECASE)
-            patterns.append(IntentPattern.of(expand_macros(pattern)))
+            re.compile(source, re.IGNORECASE)
         except re.error as error:
             problems.append(f"{path}:{line}: patterns.{number}: bad regular expression: {error}")
             continue
-        for problem in pattern_problems(expand_macros(pattern)):
+        patterns.append(IntentPattern.of(source))
+        for problem in pattern_problems(source):
             problems.append(f"{path}:{line}: patterns.{number}: {problem}")
     for number, response in enumerate(item.get("responses", [])):
         for name in template_fields(response):
