@@ -275,8 +275,11 @@ class DocumentReferences:
         return close, best
 
     def _weights(self, word: str) -> dict[int, float]:
-        """The word's weight in each document that it names (as `_weight` gives it, found
-        through the names' own words rather than document by document)."""
+        """The word's weight in each document that it names, found through the names' own
+        words rather than document by document: the weight of the name word it is, else of
+        the best acronym it fits, else of the name word its stem is, else (4 letters or more,
+        not a number) FUZZY times that of the best name word within 1 edit of its stem (2 from
+        8 letters); a year counts only as itself."""
         found = self._known_weights.get(word)
         if found is not None:
             return found
@@ -329,29 +332,6 @@ class DocumentReferences:
                     self._by_length.setdefault(len(name), []).append(name)
             self._by_word = by_word
         return self._by_word
-
-    def _weight(self, word: str, names: Names) -> float:
-        if YEAR.match(word):
-            return names.words.get(word, 0.0)
-        exact = names.words.get(word)
-        if exact is not None:
-            return exact
-        acronym = max((a.weight for a in names.acronyms if a.fits(word)), default=0.0)
-        if acronym:
-            return acronym
-        stem = self.stemmer.stem(word)
-        found = names.words.get(stem)
-        if found is not None:
-            return found
-        if len(word) < 4 or word.isdigit():
-            return 0.0
-        allowed = 1 if len(stem) < 8 else 2
-        best = 0.0
-        for name, weight in names.words.items():
-            close = len(name) >= 4 and abs(len(name) - len(stem)) <= allowed
-            if close and OSA.distance(stem, name, score_cutoff=allowed) <= allowed:
-                best = max(best, weight * FUZZY)
-        return best
 
     def _names_something_else(self, phrase: str, documents: Sequence[int]) -> bool:
         """ "the Human Rights Council resolution", "the Vienna Declaration": a name the texts
