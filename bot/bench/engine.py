@@ -8,7 +8,6 @@ Runs in a fresh process (see worker.py) so that its memory figures are the engin
 
 from __future__ import annotations
 
-import gc
 import inspect
 import time
 from collections.abc import Callable, Sequence
@@ -24,7 +23,7 @@ from bot.core.evaluation import Case, judge
 from bot.core.index import ParagraphIndex
 from bot.core.models import Answer, ConversationState, Turn
 from bot.core.semantic import Encoder, Floats, SemanticIndex
-from bot.loading.engine import load_all
+from bot.loading.engine import load_all, prepare_to_serve
 from bot.loading.errors import LoadError
 
 STEADY_ROUNDS = 10
@@ -95,8 +94,7 @@ def measure_engine(knowledge: Path, intents: Path, questions_file: Path) -> Engi
 
     cases = eval_cases(questions_file)
     texts = [c.question for c in cases]
-    engine.compile_patterns()  # as a server does before its first message
-    gc.freeze()  # and as it does with the objects of its engine (bot.server.run)
+    prepare_to_serve(engine)  # as `resbot serve` does before its first message
     first, answers = _timed_pass(engine.reply, texts)
     steady: list[float] = []
     for _ in range(STEADY_ROUNDS):
@@ -173,8 +171,7 @@ def measure_semantic(lexical: AnswerEngine, cases: Sequence[Case]) -> SemanticRe
         **arguments,
     )
     rss_after, _ = process_memory()
-    engine.compile_patterns()  # as a server does before its first message
-    gc.freeze()  # and as it does with the objects of its engine (bot.server.run)
+    prepare_to_serve(engine)  # as `resbot serve` does before its first message
     first, answers = _timed_pass(engine.reply, texts)
     encoded = counting.texts
     steady: list[float] = []

@@ -17,7 +17,6 @@ larger sizes after it are not attempted.
 from __future__ import annotations
 
 import contextlib
-import gc
 import os
 import random
 import tempfile
@@ -321,15 +320,14 @@ def model_rate(knowledge: Path, texts: int = 160) -> float:
 
 def measure_serving(params: dict[str, Any], emit: Callable[..., None]) -> None:
     from bot.core.models import ConversationState
-    from bot.loading.engine import load_engine
+    from bot.loading.engine import load_engine, prepare_to_serve
 
     _mode(params)
     knowledge, intents = Path(params["knowledge"]), Path(params["intents"])
     seed = int(params["seed"])
     with Stopwatch() as start:
         engine = load_engine(knowledge, intents, cache_size=0)
-    engine.compile_patterns()  # as a server does before its first message
-    gc.freeze()  # and as it does with the objects of its engine (bot.server.run)
+    prepare_to_serve(engine)  # as `resbot serve` does before its first message
     texts = [c.question for c in eval_cases(Path(params["questions"]))]
     texts += phrase_questions(list(engine.documents), int(params["phrases"]), seed=seed)
     random.Random(seed).shuffle(texts)  # a partial run is a fair sample

@@ -54,7 +54,7 @@ class Reloader:
             )
             await loop.run_in_executor(None, engine.compile_patterns)
             self._service.swap_engine(engine)
-            # Objects frozen at start (bot.server.run) are never collected as cycles: let the
+            # Objects frozen at start (prepare_to_serve) are never collected as cycles: let the
             # collector see them again, so that the replaced engine can be freed.
             gc.unfreeze()
             report = ReloadReport(

@@ -16,6 +16,7 @@ import aiohttp
 import pytest
 
 from bot.core.models import Answer
+from bot.loading.engine import prepare_to_serve
 from bot.server.conversation import ConversationService
 from bot.server.reload import Reloader
 from bot.server.sessions import MemorySessionStore, Stored
@@ -83,7 +84,7 @@ async def test_reload_swaps_in_new_documents_and_refuses_invalid_files(
     question = {"sender": "a", "message": "In resolution 73/6, what does paragraph 1 say?"}
     async with running_bot(admin_settings(knowledge, intents), engine) as client:
         shutil.copy(EXTRA_DOCUMENT, knowledge)
-        gc.freeze()  # as `resbot serve` does once its engine is loaded
+        prepare_to_serve(engine)  # as `resbot serve` does once its engine is loaded
         response = await client.post("/admin/reload", headers=BEARER)
         assert response.status == 200
         assert gc.get_freeze_count() == 0  # the replaced engine can be collected
