@@ -51,6 +51,8 @@ ALL_PARTS: tuple[ParagraphKind, ...] = ("pp", "op", "ax")
 # Adverbs that qualify a lead verb without changing it: "Recalling also", "Further
 # emphasizes", "Once again urges", "Strongly condemns".
 LEAD_ADVERBS = frozenset({"also", "further", "again", "once", "strongly"})
+# Adverbs that intensify a lead ("Deeply concerned", "Firmly convinced").
+LEAD_INTENSIFIERS = frozenset({"deeply", "seriously", "gravely", "firmly", "fully", "profoundly"})
 
 
 def kind_of(word: str, default: ParagraphKind) -> ParagraphKind:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from bot.core.kinds import LEAD_ADVERBS
+from bot.core.kinds import LEAD_ADVERBS, LEAD_INTENSIFIERS
 from bot.core.models import Document, Paragraph, ParagraphKind, Reference, undocs_url
 from bot.core.text import SUPERSCRIPT_DIGITS, clean, strip_markup, superscript_value
 
@@ -79,16 +79,7 @@ _MENTIONED_RESOLUTION = re.compile(
 
 # Adverbs and phrases that belong to the lead words of a paragraph ("Recalling also",
 # "Noting with satisfaction", "Seriously concerned", "Once again urges").
-_LEAD_PREFIXES = LEAD_ADVERBS | {
-    "deeply",
-    "seriously",
-    "gravely",
-    "firmly",
-    "fully",
-    "profoundly",
-    "reaffirming",
-    "noting",
-}
+_LEAD_PREFIXES = LEAD_ADVERBS | LEAD_INTENSIFIERS | {"reaffirming", "noting"}
 _LEAD_SUFFIXES = (
     "also",
     "further",

@@ -15,7 +15,7 @@ from bot.core.analysis import Query
 from bot.core.answers.compose import Selection, quoted_answer, short_label, whole
 from bot.core.answers.topics import clause_selection
 from bot.core.index import Hit, ParagraphIndex
-from bot.core.kinds import ALL_PARTS, LEAD_ADVERBS
+from bot.core.kinds import ALL_PARTS, LEAD_ADVERBS, LEAD_INTENSIFIERS
 from bot.core.models import Answer, Document, Paragraph, ParagraphKind
 from bot.core.text import Stemmer, fold, words
 
@@ -78,35 +78,25 @@ def secondary_verb(
         position = found + 5
 
 
+# Adjectives that qualify a stance ("serious concern", "deep appreciation").
+_STANCE_ADJECTIVES = (
+    "deep",
+    "serious",
+    "grave",
+    "great",
+    "particular",
+    "profound",
+    "sincere",
+    "utmost",
+)
 # Words that qualify a lead without being what it does ("Seriously concerned", "Express serious
 # concern", "Note with deep concern", "Expresses its appreciation").
-_QUALIFIERS = frozenset(
-    {
-        "deeply",
-        "seriously",
-        "gravely",
-        "firmly",
-        "fully",
-        "profoundly",
-        "deep",
-        "serious",
-        "grave",
-        "great",
-        "particular",
-        "profound",
-        "sincere",
-        "utmost",
-        "with",
-        "its",
-        "their",
-        "our",
-        "in",
-        "of",
-        "upon",
-        "on",
-    }
+_QUALIFIERS = (
+    LEAD_INTENSIFIERS
+    | frozenset(_STANCE_ADJECTIVES)
+    | {"with", "its", "their", "our", "in", "of", "upon", "on"}
 )
-_QUALIFIER = r"(?:deep|serious|grave|great|particular|profound|sincere|utmost)"
+_QUALIFIER = f"(?:{'|'.join(_STANCE_ADJECTIVES)})"
 # What completes a lead the parser leaves bare: "Note with concern", "Recall with deep concern",
 # "Express serious concern", "Expressing its support" (the emotion or stance is the point).
 _WITH_COMPLETION = re.compile(rf"^,?\s+(with(?:\s+{_QUALIFIER})?\s+[a-z]+)\b")
