@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
 
+from bot.bench.synthetic import Material, write_corpus
 from bot.core.engine import AnswerEngine
 from bot.loading.engine import load_engine
 
@@ -14,6 +17,18 @@ ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures"
 RESOLUTIONS = FIXTURES / "resolutions"
 LAYOUT = FIXTURES / "layout"
+
+
+def settled_corpus(folder: Path, material: Material, count: int, seed: int) -> Path:
+    """`count` synthetic resolutions and the shipped thesaurus in `folder`, written an hour
+    ago as far as their modification times tell (a change made by a test is then seen)."""
+    write_corpus(
+        material, count, folder, seed=seed, thesaurus=ROOT / "knowledge" / "thesaurus.yaml"
+    )
+    an_hour_ago = time.time_ns() - 3600 * 10**9
+    for path in folder.iterdir():
+        os.utime(path, ns=(an_hour_ago, an_hour_ago))
+    return folder
 
 
 @pytest.fixture(scope="session")

@@ -8,10 +8,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import pickle
 import shutil
-import time
 from pathlib import Path
 from typing import Any
 
@@ -20,14 +18,14 @@ import pytest
 
 import bot.core.semantic as semantic_module
 import bot.loading.semantic_rows as rows_module
-from bot.bench.synthetic import material_from, resolution, write_corpus
+from bot.bench.synthetic import material_from, resolution
 from bot.core.semantic import SemanticIndex
 from bot.loading import snapshot
 from bot.loading.engine import load_engine
 from bot.loading.semantic_rows import SemanticRows
 from bot.semantic_model import MODEL, shared_encoder
 
-from .conftest import RESOLUTIONS, ROOT
+from .conftest import RESOLUTIONS, ROOT, settled_corpus
 
 INTENTS = ROOT / "intents"
 SEED = 11
@@ -41,12 +39,7 @@ QUESTIONS = (
 
 @pytest.fixture
 def corpus(tmp_path: Path) -> Path:
-    folder = tmp_path / "knowledge"
-    write_corpus(MATERIAL, 5, folder, seed=SEED, thesaurus=ROOT / "knowledge" / "thesaurus.yaml")
-    an_hour_ago = time.time_ns() - 3600 * 10**9
-    for path in folder.iterdir():
-        os.utime(path, ns=(an_hour_ago, an_hour_ago))
-    return folder
+    return settled_corpus(tmp_path / "knowledge", MATERIAL, 5, SEED)
 
 
 @pytest.fixture

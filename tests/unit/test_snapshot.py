@@ -10,7 +10,6 @@ import logging
 import os
 import pickle
 import shutil
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,7 @@ import numpy as np
 import pytest
 
 import bot.loading.documents
-from bot.bench.synthetic import material_from, resolution, write_corpus
+from bot.bench.synthetic import material_from, resolution
 from bot.core.models import Document, LazyParagraphs
 from bot.core.text import clause_spans
 from bot.loading import snapshot, store
@@ -27,7 +26,7 @@ from bot.loading.engine import load_engine
 from bot.loading.errors import LoadError
 from bot.loading.progress import Progress, Quiet
 
-from .conftest import LAYOUT, RESOLUTIONS, ROOT
+from .conftest import LAYOUT, RESOLUTIONS, ROOT, settled_corpus
 
 INTENTS = ROOT / "intents"
 QUESTIONS = (
@@ -52,12 +51,7 @@ def lexical(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def corpus(tmp_path: Path) -> Path:
     """Twelve synthetic resolutions and the shipped thesaurus."""
-    folder = tmp_path / "knowledge"
-    write_corpus(MATERIAL, 12, folder, seed=SEED, thesaurus=ROOT / "knowledge" / "thesaurus.yaml")
-    an_hour_ago = time.time_ns() - 3600 * 10**9
-    for path in folder.iterdir():
-        os.utime(path, ns=(an_hour_ago, an_hour_ago))
-    return folder
+    return settled_corpus(tmp_path / "knowledge", MATERIAL, 12, SEED)
 
 
 @pytest.fixture
