@@ -527,6 +527,8 @@ class AnswerEngine:
             again = self._retrieve_in_context(text, state, within, None)
             return self._topic_answer(ask._replace(scope=within), intent, again)
         asked = asked_in(text)
+        if asked.kind == "now" and ask.named:
+            asked = Asked()  # "what does the space resolution say happens nowadays": the text
         if has_cue(text, self.lexicon.source_cues) or retrieved.hits[0].paragraph.kind == "fn":
             asked = Asked()  # "where is it published?" asks for a source: a footnote gives it
         position = self._holding_fact(retrieved, asked, text)
@@ -640,10 +642,17 @@ class AnswerEngine:
     ) -> Answer:
         top = retrieved.hits[0]
         document = self.documents[top.entry.document]
-        text = (
-            f"{document.symbol} does not give {asked.noun}. The passage closest to your "
-            f"question is {short_label(top.paragraph)}, which does not say it."
-        )
+        closest = f"The passage closest to your question is {short_label(top.paragraph)}"
+        if asked.kind == "now":
+            adopted = f", adopted on {document.adoption_date}," if document.adoption_date else ""
+            text = (
+                f"{document.symbol}{adopted} speaks as of its adoption: it does not say how "
+                f"things stand today. {closest}."
+            )
+        else:
+            text = (
+                f"{document.symbol} does not give {asked.noun}. {closest}, which does not say it."
+            )
         answer = self.fallback("fact_not_given", text, state, confidence=0.0, scope=scope)
         return self._with_related(answer, retrieved)
 

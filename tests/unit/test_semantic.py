@@ -394,6 +394,15 @@ def test_a_verb_the_resolution_asked_about_never_uses_is_said_so(multi_engine):
     assert ask(multi_engine, "What does resolution 73/8 request?").citations
 
 
+def test_a_verb_used_as_a_noun_is_not_a_verb_the_resolution_lacks(multi_engine):
+    # "the Cuba resolution's appeal" asks about what it appeals for, in whatever words.
+    answer = ask(multi_engine, "Who is the space resolution's request addressed to?")
+    assert "does not use the verb" not in answer.text
+    assert (
+        "does not use the verb" in ask(multi_engine, "What does the space resolution request?").text
+    )
+
+
 def test_an_instrument_is_read_in_the_message_as_written_unless_it_named_the_resolution(
     multi_engine,
 ):
@@ -417,6 +426,29 @@ def test_an_instrument_is_read_in_the_message_as_written_unless_it_named_the_res
         message="When was the Outer Space Declaration adopted?",
     )
     assert multi_engine._cited_instrument(itself) == ""
+
+
+def test_how_things_stand_today_is_not_in_a_resolution_unless_the_text_is_asked_about():
+    assert asked_in("Is anybody cooperating with the court right now?").kind == "now"
+    assert asked_in("what are governments doing about racism nowadays").kind == "now"
+    # Another kind of fact takes precedence; and a question about the text asks what it says.
+    assert asked_in("How many satellites are up there at the moment?").kind == "quantity"
+    assert asked_in("What does the text say is happening these days?").kind == ""
+    assert not holds(asked_in("what is going on currently"), "as at 29 October 2018")
+
+
+def test_a_question_on_the_present_is_refused_with_the_adoption_date(multi_engine):
+    answer = ask(
+        multi_engine, "Is the Security Council referring situations to the court at the moment?"
+    )
+    assert answer.fallback and not answer.citations
+    assert "A/RES/73/7, adopted on" in answer.text and "how things stand today" in answer.text
+    assert answer.suggestions[0].startswith("What does ")
+    # Naming the resolution asks what its text says of the present: that is answered.
+    named = ask(
+        multi_engine, "In the ICC resolution, how do the Court and the UN work together nowadays?"
+    )
+    assert named.citations and not named.fallback
 
 
 def test_a_number_answers_how_many_only_beside_what_is_counted(semantic_engine):

@@ -42,6 +42,16 @@ _DURATION = (
 _NAMED_PERSON = r"\b(?:Mr|Ms|Mrs|Dr|Sir|Madam|H\.E)\.? [A-Z][a-z]+"
 _ACTOR = r"\b(?:[A-Z][a-z]+(?:[- ](?:of |on |for |the )*[A-Z][a-z]+)*)"
 
+_NOW = (
+    r"at the moment|at present|currently|right now|nowadays|these days|as of (?:now|today)|"
+    r"as we speak|(?:is|are) still (?:going on|ongoing|happening)"
+)
+# Words by which a question asks about the text itself, not about the world.
+_TEXT_ITSELF = (
+    r"\b(?:resolutions?|texts?|documents?|declarations?|paragraphs?|preamble|wording|"
+    r"(?:it|they) (?:say|says|said|mention|mentions|describe|describes))\b"
+)
+
 # "when"/"where" ask for a time or place when a question starts there ("when was it
 # adopted?"), not when they open a clause ("when the UN helps a country, who decides?").
 _AUXILIARY = (
@@ -80,6 +90,11 @@ _ASKS: tuple[tuple[str, str], ...] = (
         r"(?:^|[,;:.?!(]\s*|\b(?:and|or|but|so|then)\s+)(?:who|whose)\b"
         r"|\bwhich (?:body|organ|organization|country|countries)\b",
     ),
+    # How things stand today ("which cases is the court investigating at the moment?"): a
+    # resolution speaks as of its adoption, so no passage of it gives that. Only a question
+    # that does not ask about the text itself ("how does the resolution describe ... these
+    # days?" asks what the text says).
+    ("now", rf"^(?!.*{_TEXT_ITSELF}).*\b(?:{_NOW})\b"),
 )
 
 _HOLDS: dict[str, str] = {
@@ -92,6 +107,7 @@ _HOLDS: dict[str, str] = {
     "duration": _DURATION,
     "place": _PLACE,
     "actor": _ACTOR,
+    "now": r"(?!)",  # never: a resolution does not say how things stand today
 }
 
 NOUNS: dict[str, str] = {
@@ -104,6 +120,7 @@ NOUNS: dict[str, str] = {
     "duration": "how long that lasts",
     "place": "that place",
     "actor": "who",
+    "now": "how things stand today",
 }
 
 # "... according to the resolution?": what the text says of the article, which it may give.

@@ -217,7 +217,7 @@ def absent_verbs(
     absent = []
     for term in query.terms:
         stems = term.alternatives[0].stems
-        if len(stems) != 1 or stems[0] not in verb_stems:
+        if len(stems) != 1 or stems[0] not in verb_stems or _as_noun(query.text, term.surface):
             continue
         if stems[0] not in index.idf or (
             documents is not None
@@ -229,6 +229,22 @@ def absent_verbs(
         ):
             absent.append(term.surface)
     return absent
+
+
+# Words before which a verb's form is a noun: "the resolution's appeal", "its request".
+_DETERMINER = re.compile(
+    r"(?:\b(?:the|a|an|its|their|this|that|these|those|his|her|our|your|my|any|no|every|each)"
+    r"|'s|s')\s+$"
+)
+
+
+def _as_noun(text: str, surface: str) -> bool:
+    """Whether every use of `surface` in the question follows a determiner or a possessive
+    (then it names a thing: "is the appeal aimed at every country?" asks about an appeal, not
+    whether the resolution appeals)."""
+    folded = fold(text)
+    uses = list(re.finditer(rf"\b{re.escape(fold(surface))}\b", folded))
+    return bool(uses) and all(_DETERMINER.search(folded[: m.start()]) for m in uses)
 
 
 def companions(retrieved: Retrieved, kinds: Sequence[str] = ("pp", "op", "ax")) -> list[Hit]:
