@@ -325,6 +325,10 @@ def test_kinds_of_fact_asked_for():
     assert asked_in("When was it signed?").kind == "past_date"
     assert asked_in("When will they meet again?").kind == "date"
     assert asked_in("When a country asks for help, who sets the priorities?").kind == "actor"
+    # Who is done something to ("who do they promise to help?") is often a group in common
+    # nouns (the poor, children): no capitalised name is required of the passage.
+    assert asked_in("Who do the governments want to protect first?").kind == ""
+    assert asked_in("Who does the report go to?").kind == ""
     assert asked_in("Does it matter that those who fled get help?").kind == ""
     assert asked_in("Who is the current chair of the committee?").kind == "person"
     assert asked_in("What does article 9 of the treaty say?").article == "9"

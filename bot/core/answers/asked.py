@@ -84,10 +84,12 @@ _ASKS: tuple[tuple[str, str], ...] = (
     ("date", rf"\bwhen {_AUXILIARY}|\b(?:what|which) (?:year|date|day)\b"),
     ("place", rf"\bwhere {_AUXILIARY}|\bin which (?:city|country|place)\b|\bwhich city\b"),
     # "who" asks for an actor where it opens the question or a clause of it, not inside one
-    # ("... that people who committed atrocities ...").
+    # ("... that people who committed atrocities ..."), and as its subject: "who do they
+    # promise to help?" asks for the people helped, whom a text names in common nouns (the
+    # poor, children) as often as by name.
     (
         "actor",
-        r"(?:^|[,;:.?!(]\s*|\b(?:and|or|but|so|then)\s+)(?:who|whose)\b"
+        r"(?:^|[,;:.?!(]\s*|\b(?:and|or|but|so|then)\s+)(?:who|whose)\b(?! (?:do|does|did)\b)"
         r"|\bwhich (?:body|organ|organization|country|countries)\b",
     ),
     # How things stand today ("which cases is the court investigating at the moment?"): a
