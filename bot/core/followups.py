@@ -127,11 +127,9 @@ def mentioned_elsewhere(engine: AnswerEngine, topic: str, state: ConversationSta
     index = engine.doc_index(state.document)
     if index < 0:
         return False
-    document = engine.documents[index]
-    found = listing.list_by_topic(
-        "", document, index, topic, engine.index, (), exclude=frozenset(state.cited)
-    )
-    return found is not None
+    query = engine.index.query(topic)
+    found, _ = listing.topic_hits(index, query, engine.index, exclude=frozenset(state.cited))
+    return bool(found)
 
 
 def in_other_documents(

@@ -89,8 +89,15 @@ class WordPiece:
         return tuple(found)
 
 
+# The normaliser on ASCII text: control characters dropped, tab and line breaks to spaces (no
+# accents to strip, no Chinese characters to split off): most questions, in one C call.
+_ASCII_CLEAN = {code: None for code in (*range(32), 127)} | {9: " ", 10: " ", 13: " "}
+
+
 def normalized(text: str) -> str:
     """BertNormalizer(clean_text, handle_chinese_chars, strip_accents, lowercase)."""
+    if text.isascii():
+        return text.translate(_ASCII_CLEAN).lower()
     kept: list[str] = []
     for char in text:
         code = ord(char)

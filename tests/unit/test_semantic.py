@@ -32,7 +32,7 @@ from bot.semantic_model import (
 )
 from bot.semantic_model import encoder as encoder_module
 from bot.semantic_model.encoder import sha256_of, token_batches
-from bot.semantic_model.wordpiece import WordPiece
+from bot.semantic_model.wordpiece import WordPiece, normalized
 
 from .conftest import ROOT
 
@@ -98,6 +98,14 @@ def test_wordpiece_gives_the_ids_of_the_models_own_tokenizer(text, ids):
     tokenizer = WordPiece.from_file(MODEL.tokenizer_path(), MODEL.max_tokens)
     assert tokenizer.ids(text) == ids
     assert len(tokenizer.ids("word " * 1000)) == MODEL.max_tokens
+
+
+def test_ascii_text_is_normalised_as_any_other_text():
+    # The ASCII shortcut drops control characters and turns tab and line breaks into spaces,
+    # as the character-by-character path does for the same text beside a non-ASCII letter.
+    text = "Line\tone\r\nTWO\x00\x07\x0b\x1f\x7f end " + "".join(map(chr, range(32, 127)))
+    assert normalized(text) == normalized(text + "é")[:-1]
+    assert normalized("A\tB\x00c\x1fD") == "a bcd"
 
 
 def test_the_english_word_list_is_the_whole_words_of_the_shipped_tokenizer():

@@ -406,28 +406,7 @@ def list_by_topic(
     if encode is not None:
         topic = bridged_topic(topic, document_index, index, encode, ignored)
     query = index.query(topic)
-    if query.is_empty:
-        return None
-    hits = index.search(
-        query, k=MAX_LISTED, documents=frozenset({document_index}), kind_boost={"fn": 0.0}
-    )
-    if not hits:
-        return None
-    symbols = [t for t in query.terms if "/" in t.surface]
-    if symbols:
-        hits = [h for h in hits if all(s.surface in h.paragraph.text.lower() for s in symbols)]
-        if not hits:
-            return None
-    best = hits[0].coverage
-    floor = 0.0 if symbols else max(0.5, best * 0.75)
-    kept = [
-        h
-        for h in hits
-        if h.coverage >= floor
-        and h.score > 0
-        and h.paragraph.id not in exclude
-        and h.paragraph.kind in kinds
-    ]
+    kept, best = topic_hits(document_index, query, index, kinds=kinds, exclude=exclude)
     if not kept:
         return None  # nothing to cite: retrieval (or its fallback) answers instead
     kept.sort(key=lambda h: _reading_order(document, h.paragraph))
@@ -446,6 +425,41 @@ def list_by_topic(
         selections=selections,
         suggestions=suggestions,
     )
+
+
+def topic_hits(
+    document_index: int,
+    query: Query,
+    index: ParagraphIndex,
+    *,
+    kinds: Sequence[ParagraphKind] = ALL_PARTS,
+    exclude: frozenset[str] = frozenset(),
+) -> tuple[list[Hit], float]:
+    """The paragraphs `list_by_topic` lists, in the order of their scores (none: empty), and
+    the best coverage of the topic in the document (its confidence)."""
+    if query.is_empty:
+        return [], 0.0
+    hits = index.search(
+        query, k=MAX_LISTED, documents=frozenset({document_index}), kind_boost={"fn": 0.0}
+    )
+    if not hits:
+        return [], 0.0
+    symbols = [t for t in query.terms if "/" in t.surface]
+    if symbols:
+        hits = [h for h in hits if all(s.surface in h.paragraph.text.lower() for s in symbols)]
+        if not hits:
+            return [], 0.0
+    best = hits[0].coverage
+    floor = 0.0 if symbols else max(0.5, best * 0.75)
+    kept = [
+        h
+        for h in hits
+        if h.coverage >= floor
+        and h.score > 0
+        and h.paragraph.id not in exclude
+        and h.paragraph.kind in kinds
+    ]
+    return kept, best
 
 
 def matched_words(index: ParagraphIndex, hits: Sequence[Hit], query: Query) -> str:
