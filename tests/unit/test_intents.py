@@ -152,6 +152,15 @@ def test_out_of_scope_says_so_without_citation(engine, message, intent):
     assert answer.fallback and answer.citations == () and answer.suggestions
 
 
+@pytest.mark.parametrize(
+    "message", ["phone lines for victims of abuse", "post-conflict justice", "order of business"]
+)
+def test_a_verb_of_acting_before_a_noun_is_a_topic_not_a_request(engine, message):
+    # "print it", "book a room", "send": requests; "phone lines ...": what it says on phones.
+    assert ask(engine, message).intent != "request_to_act"
+    assert ask(engine, "phone my office").intent == "request_to_act"
+
+
 def test_unsupported_fact_says_the_text_does_not_say(engine):
     answer = ask(engine, "How many countries voted against?")
     assert "does not say" in answer.text
