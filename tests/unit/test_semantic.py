@@ -440,6 +440,27 @@ def test_an_instrument_is_read_in_the_message_as_written_unless_it_named_the_res
     assert multi_engine._cited_instrument(itself) == ""
 
 
+def test_an_amount_of_money_is_given_only_by_a_passage_naming_a_currency():
+    for question in (
+        "How much did the summit cost to organise?",
+        "how much money a year goes to research?",
+        "How large is the yearly budget of the office?",
+    ):
+        assert asked_in(question).kind == "money", question
+    assert asked_in("how many people will be treated?").kind == "quantity"
+    money = asked_in("how much will they invest?")
+    assert holds(money, "reaching at least 13 billion United States dollars a year by 2022")
+    assert holds(money, "a grant of $5 million")
+    assert not holds(money, "held in Moscow on 16 and 17 November 2017")  # numbers, no price
+
+
+def test_a_price_the_text_does_not_give_is_refused(semantic_engine):
+    # 71/194 names the Durban Review Conference and its date, never what it cost.
+    answer = ask(semantic_engine, "How much did the Durban Review Conference cost?")
+    assert answer.fallback and not answer.citations
+    assert "does not give that amount of money" in answer.text
+
+
 def test_how_things_stand_today_is_not_in_a_resolution_unless_the_text_is_asked_about():
     assert asked_in("Is anybody cooperating with the court right now?").kind == "now"
     assert asked_in("what are governments doing about racism nowadays").kind == "now"

@@ -34,6 +34,10 @@ _QUANTITY = (
     rf"{_NOT_A_COUNT}(?<![/\d])\b\d[\d,.]*\b(?![/\d])(?! (?:{MONTHS}))"
     rf"|\b(?:{NUMBER_WORDS})\b|\bper cent\b|%"
 )
+_MONEY = (
+    r"\b(?:dollars?|euros?|francs?|pounds? sterling|yen|yuan|roubles?|rupees?|USD|EUR|CHF|GBP)\b"
+    r"|[$€£¥]\s?\d"
+)
 _ARTICLE = r"\barticles? [IVXLC\d]+"
 _DURATION = (
     rf"\b(?:\d[\d,.]*|{NUMBER_WORDS})(?:[- ]\w+)?[- ]"
@@ -70,6 +74,16 @@ _ASKS: tuple[tuple[str, str], ...] = (
     ),
     ("person", r"\bwho (?:was|were) the first\b|\bfirst (?:person|man|woman) to\b"),
     ("person", r"\bwho (?:heads|chairs|leads|runs)\b|\bname of the (?:current )?\w+\b"),
+    # An amount of money ("how much did it cost?", "how much money a year?") is given only by
+    # a passage naming a currency: a date's or a count's number is not a price.
+    (
+        "money",
+        r"\bhow (?:expensive|costly)\b|\bhow much (?:money\b|[^?]*?\b(?:cost|costs|costing|"
+        r"spend|spent|spends|pay|paid|pays|funding|invest|invested|budget)\b)"
+        r"|\bwhat (?:is|was|'s|are|were) the (?:\w+ )?(?:cost|price|budget)s?\b"
+        r"|\bhow (?:big|large|high) (?:is|are|was|were) (?:the |its |their )?(?:\w+ )?"
+        r"(?:budget|cost|price|funding)s?\b",
+    ),
     (
         "quantity",
         r"\bhow (?:many|much|big|large|high|expensive|costly)\b"
@@ -104,6 +118,7 @@ _HOLDS: dict[str, str] = {
     "article": _ARTICLE,
     "person": _NAMED_PERSON,
     "quantity": _QUANTITY,
+    "money": _MONEY,
     "date": rf"{_DATE}|{_SESSION}",
     "past_date": _DATE,
     "duration": _DURATION,
@@ -117,6 +132,7 @@ NOUNS: dict[str, str] = {
     "article": "which article",
     "person": "who that is",
     "quantity": "that number",
+    "money": "that amount of money",
     "date": "that date",
     "past_date": "that date",
     "duration": "how long that lasts",
