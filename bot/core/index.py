@@ -46,6 +46,10 @@ CLAUSE_CACHE = 4096
 MEMO_ENTRIES = 4096
 RANK_FLOOR = 0.6
 MEMO_MAX_IDS = 20_000
+# Alternatives held by more entries (a common word of a large corpus) are kept apart, fewer
+# of them: at 10,000 resolutions one is up to 2.3 MB, and recomputing the few that most
+# questions share was a fifth of a question's time.
+MEMO_LARGE = 24
 # A term whose alternatives hold more than 1/DENSE_SHARE of the entries is added in an array
 # over every entry; a rarer one entry by entry.
 DENSE_SHARE = 16
@@ -170,6 +174,8 @@ class ParagraphIndex:
         self._clauses = BoundedCache(CLAUSE_CACHE)
         self._memo: BoundedCache[AlternativeKey, tuple[Ints, Floats] | None]
         self._memo = BoundedCache(MEMO_ENTRIES)
+        self._memo_large: BoundedCache[AlternativeKey, tuple[Ints, Floats] | None]
+        self._memo_large = BoundedCache(MEMO_LARGE)
         self._weights: BoundedCache[QueryTerm, float] = BoundedCache(MEMO_ENTRIES)
         self._rows: BoundedCache[int, dict[str, int]] = BoundedCache(ROW_TABLES)
         self._stem_documents: BoundedCache[str, npt.NDArray[np.bool_]]
@@ -393,11 +399,12 @@ class ParagraphIndex:
         """Entries holding every stem of the alternative, with its BM25 contribution;
         remembered per alternative (questions share their thesaurus expansions)."""
         key = (alternative.stems, alternative.weight, cap)
-        if key in self._memo:
-            return self._memo[key]
+        for memo in (self._memo, self._memo_large):
+            if key in memo:
+                return memo[key]
         found = self._compute_alternative(alternative, cap)
-        if found is None or len(found[0]) <= MEMO_MAX_IDS:
-            self._memo.put(key, found)
+        large = found is not None and len(found[0]) > MEMO_MAX_IDS
+        (self._memo_large if large else self._memo).put(key, found)
         return found
 
     def _compute_alternative(
