@@ -485,41 +485,39 @@ class _Sums:
     matched. A term adds to its entries only (a zero added elsewhere changes nothing): in
     float32, in the order of the terms, whichever way it is added."""
 
-    __slots__ = ("_dense", "covered", "scores")
+    __slots__ = ("_best", "covered", "scores")
 
     def __init__(self, count: int) -> None:
         self.scores = np.zeros(count, dtype=np.float32)
         self.covered = np.zeros(count, dtype=np.float32)
-        self._dense: Floats | None = None
+        self._best: Floats | None = None
 
     def add(self, found: list[tuple[Ints, Floats]], weight: np.float32) -> None:
         """One term: its alternatives' entries and contributions (the best one counts)."""
         if not found:
             return
-        size = sum(len(ids) for ids, _ in found)
-        if size * DENSE_SHARE >= len(self.scores):
-            self._add_dense(found, weight)
+        dense = sum(len(ids) for ids, _ in found) * DENSE_SHARE >= len(self.scores)
+        if len(found) == 1 and not dense:
+            self._add_sparse(*found[0], weight)
             return
-        if len(found) == 1:
-            ids, best = found[0]
-        else:
-            ids = np.unique(np.concatenate([i for i, _ in found]))
-            best = np.zeros(len(ids), dtype=np.float32)
-            for alternative, values in found:  # ids are unique within one alternative
-                at = np.searchsorted(ids, alternative)
-                best[at] = np.maximum(best[at], values)
+        if self._best is None:
+            self._best = np.zeros(len(self.scores), dtype=np.float32)
+        best = self._best  # all zero between terms
+        for ids, values in found:  # ids are unique within one alternative
+            best[ids] = np.maximum(best[ids], values)
+        if dense:
+            self.scores += best
+            self.covered += weight * (best > 0)
+            best.fill(0.0)
+            return
+        held = np.flatnonzero(best)  # a zero would add nothing
+        values = best[held]
+        best[held] = 0.0
+        self._add_sparse(held, values, weight)
+
+    def _add_sparse(self, ids: npt.NDArray[np.integer], best: Floats, weight: np.float32) -> None:
         self.scores[ids] += best
         self.covered[ids] += weight * (best > 0)
-
-    def _add_dense(self, found: list[tuple[Ints, Floats]], weight: np.float32) -> None:
-        if self._dense is None:
-            self._dense = np.zeros(len(self.scores), dtype=np.float32)
-        best = self._dense
-        best.fill(0.0)
-        for ids, values in found:
-            best[ids] = np.maximum(best[ids], values)
-        self.scores += best
-        self.covered += weight * (best > 0)
 
 
 def _within(postings: tuple[Ints, Floats], spans: list[tuple[int, int]]) -> tuple[Ints, Floats]:
