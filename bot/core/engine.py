@@ -40,6 +40,7 @@ from bot.core.kinds import kind_of, kinds_in
 from bot.core.lexicon import Lexicon
 from bot.core.models import Answer, ConversationState, Document, Paragraph, Turn
 from bot.core.names import Names
+from bot.core.phrases import PhraseLookup
 from bot.core.references import DocumentReferences
 from bot.core.routing import Ask, Composed
 from bot.core.semantic import (
@@ -138,6 +139,7 @@ class AnswerEngine:
         elif index.documents != self.documents or index.analyzer.lexicon != lexicon:
             raise ValueError("the index was built over other documents or another lexicon")
         self.analyzer = index.analyzer
+        self._phrases = PhraseLookup(index)
         self.references = DocumentReferences(
             self.documents,
             self.analyzer.stemmer,
@@ -145,6 +147,7 @@ class AnswerEngine:
             lexicon.synonyms,
             dict(aliases or {}),
             names,
+            self._phrases.texts,
         )
         self.index = index
         self.classifier = IntentClassifier(tuple(intents))
@@ -179,6 +182,12 @@ class AnswerEngine:
         """Compile every intent pattern now; otherwise each is compiled when a message first
         reaches it, which keeps a one-question start short."""
         self.classifier.compile_all()
+
+    def prepare_names(self) -> None:
+        """Index the resolutions' names and the corpus's joined words now; otherwise the first
+        message naming a resolution does (over a second at 10,000 resolutions)."""
+        self.references.prepare()
+        self._phrases.prepare()
 
     @property
     def semantic_on(self) -> bool:
@@ -333,13 +342,13 @@ class AnswerEngine:
         if answer.intent == "topic" and topic and followups.mentioned_elsewhere(self, topic, state):
             words = dialogue.topic_phrase(topic, self.index.query(topic))
         current = self.documents[self.doc_index(answer.citations[0].document)]
-        other = another_document(current, state, self.documents)
+        other = another_document(current, state, self.documents, self._symbols)
         if other is not None:
             scope = dialogue.Scope(self.doc_index(other.symbol), True)
             trial = self._composed(Ask(routed, state, scope, named))[0].answer
             if trial.fallback or not trial.citations or trial.citations[0].document != other.symbol:
                 other = None
-        return conversation_suggestions(answer, self.documents, words, other, answer.suggestions)
+        return conversation_suggestions(answer, current, words, other, answer.suggestions)
 
     def _route(
         self, text: str, among: Iterable[int] | None = None

@@ -46,7 +46,16 @@ CLAUSE_CACHE = 4096
 MEMO_ENTRIES = 4096
 RANK_FLOOR = 0.6
 MEMO_MAX_IDS = 20_000
+# Alternatives held by more entries (a common word of a large corpus) are kept apart, fewer
+# of them: at 10,000 resolutions one is up to 2.3 MB, and recomputing the few that most
+# questions share was a fifth of a question's time.
+MEMO_LARGE = 24
+# A term whose alternatives hold more than 1/DENSE_SHARE of the entries is added in an array
+# over every entry; a rarer one entry by entry.
+DENSE_SHARE = 16
+MAX_SPANS = 64  # documents a search looks up range by range (more: masked at the end)
 ROW_TABLES = 4096  # documents whose paragraph id -> row table is kept
+STEM_DOCUMENTS = 1024  # stems whose documents (a mask of them) are kept
 
 Floats = npt.NDArray[np.float32]
 Ints = npt.NDArray[np.int32]
@@ -165,8 +174,12 @@ class ParagraphIndex:
         self._clauses = BoundedCache(CLAUSE_CACHE)
         self._memo: BoundedCache[AlternativeKey, tuple[Ints, Floats] | None]
         self._memo = BoundedCache(MEMO_ENTRIES)
+        self._memo_large: BoundedCache[AlternativeKey, tuple[Ints, Floats] | None]
+        self._memo_large = BoundedCache(MEMO_LARGE)
         self._weights: BoundedCache[QueryTerm, float] = BoundedCache(MEMO_ENTRIES)
         self._rows: BoundedCache[int, dict[str, int]] = BoundedCache(ROW_TABLES)
+        self._stem_documents: BoundedCache[str, npt.NDArray[np.bool_]]
+        self._stem_documents = BoundedCache(STEM_DOCUMENTS)
 
     # -- entries -------------------------------------------------------------------------------
     def entry(self, entry_id: int) -> Entry:
@@ -224,20 +237,44 @@ class ParagraphIndex:
     def documents_holding(self, stems: Sequence[str]) -> frozenset[int]:
         """The documents some (non-footnote) paragraph of which holds each of the stems (not
         necessarily the same paragraph)."""
-        found: frozenset[int] | None = None
+        return frozenset(np.flatnonzero(self.document_mask(stems)).tolist())
+
+    def document_mask(self, stems: Sequence[str]) -> npt.NDArray[np.bool_]:
+        """`documents_holding` as a mask over the documents (none when `stems` is empty)."""
+        found: npt.NDArray[np.bool_] | None = None
         for stem in stems:
-            row = self.term_ids.get(stem)
-            if row is None:
-                return frozenset()
-            ids, _ = self._postings.row(row)
-            ids = ids[self._kinds[ids] != KIND_CODES["fn"]]
-            marked = np.zeros(len(self.documents), dtype=bool)  # quicker than np.unique
-            marked[self._documents[ids]] = True
-            held = frozenset(np.flatnonzero(marked).tolist())
+            held = self._stem_documents.get_or_compute(stem, self._documents_of)
             found = held if found is None else found & held
-            if not found:
-                return frozenset()
-        return found or frozenset()
+            if not found.any():
+                break
+        return found if found is not None else np.zeros(len(self.documents), dtype=bool)
+
+    def _documents_of(self, stem: str) -> npt.NDArray[np.bool_]:
+        """The documents whose non-footnote paragraphs hold the stem (read-only: shared by
+        every caller of the cache)."""
+        marked = np.zeros(len(self.documents), dtype=bool)  # quicker than np.unique
+        row = self.term_ids.get(stem)
+        if row is not None:
+            ids, _ = self._postings.row(row)
+            marked[self._documents[ids[self._kinds[ids] != KIND_CODES["fn"]]]] = True
+        marked.flags.writeable = False
+        return marked
+
+    def stem_entries(self, stem: str) -> Ints:
+        """The entries (sorted) holding the stem."""
+        row = self.term_ids.get(stem)
+        return self._postings.row(row)[0] if row is not None else np.zeros(0, dtype=np.int32)
+
+    def pair_entries(self, first: str, second: str) -> Ints:
+        """The entries (sorted) where the two stems stand side by side, stopwords left out."""
+        a, b = self.term_ids.get(first), self.term_ids.get(second)
+        at = self._pair_row(a, b) if a is not None and b is not None else None
+        return self._pairs.row(at)[0] if at is not None else np.zeros(0, dtype=np.int32)
+
+    def _pair_row(self, a: int, b: int) -> int | None:
+        key = np.int64(a) << np.int64(32) | np.int64(b)
+        at = int(np.searchsorted(self._pair_keys, key))
+        return at if at < len(self._pair_keys) and self._pair_keys[at] == key else None
 
     # -- querying ------------------------------------------------------------------------------
     def query(self, text: str) -> Query:
@@ -269,43 +306,36 @@ class ParagraphIndex:
             return []
         weights = [self.term_weight(t) for t in query.terms]
         total = sum(weights) or 1.0
-        scores = np.zeros(count, dtype=np.float32)
-        covered = np.zeros(count, dtype=np.float32)
-        best = np.zeros(count, dtype=np.float32)
+        spans = self._spans(documents)
+        sums = _Sums(count)
         for term, weight in zip(query.terms, weights, strict=True):
-            best.fill(0.0)
-            cap = self._own_idf(term)
-            for alternative in term.alternatives:
-                found = self._alternative(alternative, cap)
-                if found is not None:
-                    ids, values = found  # ids are unique within one alternative
-                    best[ids] = np.maximum(best[ids], values)
-            scores += best
-            covered += np.float32(weight) * (best > 0)
+            sums.add(self._term_postings(term, spans), np.float32(weight))
+        scores, covered = sums.scores, sums.covered
+        candidates = self._candidates(scores, documents, spans)
         if kind_boost:
             table = np.ones(len(KIND_CODES), dtype=np.float32)
             for kind, factor in kind_boost.items():
                 table[KIND_CODES[kind]] = factor
-            scores *= table[self._kinds]
+            scores[candidates] *= table[self._kinds[candidates]]
         if focus:
             for (document, paragraph_id), factor in focus.items():
                 entry_id = self.find(document, paragraph_id)
                 if entry_id is not None:
                     scores[entry_id] *= factor
-        if documents is not None:
-            scores = self._restrict(scores, documents)
-        candidates = np.flatnonzero(scores > 0)
+        candidates = candidates[scores[candidates] > 0]
         if not len(candidates):
             return []
         # Rank by score, nudged towards paragraphs that answer more of the question (a long
         # paragraph that holds every term beats a short one repeating part of it); the score
         # itself, which the confidence reads, is left as it is.
-        ranking = scores * (RANK_FLOOR + (1 - RANK_FLOOR) * covered / np.float32(total))
-        top = candidates[_top(ranking[candidates], k)]
+        held = covered[candidates]
+        ranking = scores[candidates] * (RANK_FLOOR + (1 - RANK_FLOOR) * held / np.float32(total))
+        chosen = _top(ranking, k)
+        top = candidates[chosen]
         # Best first; ties by document, kind and number (unique within the corpus).
         ranked = sorted(
             zip(
-                (-ranking[top]).tolist(),
+                (-ranking[chosen]).tolist(),
                 self._documents[top].tolist(),
                 self._kinds[top].tolist(),
                 self._numbers[top].tolist(),
@@ -317,13 +347,43 @@ class ParagraphIndex:
         )
         return [Hit(self.entry(i), s, c / total) for *_, i, s, c in ranked[:k]]
 
-    def _restrict(self, scores: Floats, documents: frozenset[int]) -> Floats:
-        kept = np.zeros_like(scores)
-        for document in documents:
-            if 0 <= document < len(self.documents):
-                a, b = int(self._doc_start[document]), int(self._doc_start[document + 1])
-                kept[a:b] = scores[a:b]
-        return kept
+    def _spans(self, documents: frozenset[int] | None) -> list[tuple[int, int]] | None:
+        """The entry ranges of a search's few documents, in order (None: all documents, or
+        too many of them to look up range by range)."""
+        if documents is None or len(documents) > MAX_SPANS:
+            return None
+        starts = self._doc_start
+        return [
+            (int(starts[d]), int(starts[d + 1]))
+            for d in sorted(documents)
+            if 0 <= d < len(self.documents)
+        ]
+
+    def _term_postings(
+        self, term: QueryTerm, spans: list[tuple[int, int]] | None
+    ) -> list[tuple[Ints, Floats]]:
+        """The entries of each alternative of the term that the corpus holds, with their
+        contributions, within `spans` when given."""
+        cap = self._own_idf(term)
+        found = []
+        for alternative in term.alternatives:
+            postings = self._alternative(alternative, cap)
+            if postings is not None:
+                found.append(postings if spans is None else _within(postings, spans))
+        return found
+
+    def _candidates(
+        self,
+        scores: Floats,
+        documents: frozenset[int] | None,
+        spans: list[tuple[int, int]] | None,
+    ) -> npt.NDArray[np.int64]:
+        """The entries (in order) of the searched documents that scored."""
+        if spans is not None:
+            parts = [a + np.flatnonzero(scores[a:b] > 0) for a, b in spans]
+            return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+        found = np.flatnonzero(scores > 0)
+        return found if documents is None else found[self.entry_mask(documents)[found]]
 
     def _own_idf(self, term: QueryTerm) -> float | None:
         """The idf of the words the user wrote, when the corpus has them: a synonym may not
@@ -339,11 +399,12 @@ class ParagraphIndex:
         """Entries holding every stem of the alternative, with its BM25 contribution;
         remembered per alternative (questions share their thesaurus expansions)."""
         key = (alternative.stems, alternative.weight, cap)
-        if key in self._memo:
-            return self._memo[key]
+        for memo in (self._memo, self._memo_large):
+            if key in memo:
+                return memo[key]
         found = self._compute_alternative(alternative, cap)
-        if found is None or len(found[0]) <= MEMO_MAX_IDS:
-            self._memo.put(key, found)
+        large = found is not None and len(found[0]) > MEMO_MAX_IDS
+        (self._memo_large if large else self._memo).put(key, found)
         return found
 
     def _compute_alternative(
@@ -382,11 +443,10 @@ class ParagraphIndex:
         """Whether each entry holds every consecutive pair of the phrase side by side."""
         together = np.ones(len(ids), dtype=bool)
         for a, b in itertools.pairwise(rows):
-            key = np.int64(a) << np.int64(32) | np.int64(b)
-            at = int(np.searchsorted(self._pair_keys, key))
-            if at >= len(self._pair_keys) or self._pair_keys[at] != key:
+            at = self._pair_row(a, b)
+            if at is None:
                 return np.zeros(len(ids), dtype=bool)
-            together &= _members(ids, self._pairs.row(at)[0])
+            together &= members(ids, self._pairs.row(at)[0])
         return together
 
     def matched(self, hit: Hit, query: Query) -> tuple[str, ...]:
@@ -420,7 +480,60 @@ class ParagraphIndex:
         return cached
 
 
-def _members(ids: Ints, sorted_ids: Ints) -> npt.NDArray[np.bool_]:
+class _Sums:
+    """A search's sums per entry: the BM25 scores of the terms and the weights of the terms
+    matched. A term adds to its entries only (a zero added elsewhere changes nothing): in
+    float32, in the order of the terms, whichever way it is added."""
+
+    __slots__ = ("_best", "covered", "scores")
+
+    def __init__(self, count: int) -> None:
+        self.scores = np.zeros(count, dtype=np.float32)
+        self.covered = np.zeros(count, dtype=np.float32)
+        self._best: Floats | None = None
+
+    def add(self, found: list[tuple[Ints, Floats]], weight: np.float32) -> None:
+        """One term: its alternatives' entries and contributions (the best one counts)."""
+        if not found:
+            return
+        dense = sum(len(ids) for ids, _ in found) * DENSE_SHARE >= len(self.scores)
+        if len(found) == 1 and not dense:
+            self._add_sparse(*found[0], weight)
+            return
+        if self._best is None:
+            self._best = np.zeros(len(self.scores), dtype=np.float32)
+        best = self._best  # all zero between terms
+        for ids, values in found:  # ids are unique within one alternative
+            best[ids] = np.maximum(best[ids], values)
+        if dense:
+            self.scores += best
+            self.covered += weight * (best > 0)
+            best.fill(0.0)
+            return
+        held = np.flatnonzero(best)  # a zero would add nothing
+        values = best[held]
+        best[held] = 0.0
+        self._add_sparse(held, values, weight)
+
+    def _add_sparse(self, ids: npt.NDArray[np.integer], best: Floats, weight: np.float32) -> None:
+        self.scores[ids] += best
+        self.covered[ids] += weight * (best > 0)
+
+
+def _within(postings: tuple[Ints, Floats], spans: list[tuple[int, int]]) -> tuple[Ints, Floats]:
+    """The postings (sorted ids and their values) inside the entry ranges."""
+    ids, values = postings
+    cuts = np.searchsorted(ids, [bound for span in spans for bound in span]).tolist()
+    if len(spans) == 1:
+        return ids[cuts[0] : cuts[1]], values[cuts[0] : cuts[1]]
+    pieces = list(zip(cuts[::2], cuts[1::2], strict=True))
+    return (
+        np.concatenate([ids[a:b] for a, b in pieces]) if pieces else ids[:0],
+        np.concatenate([values[a:b] for a, b in pieces]) if pieces else values[:0],
+    )
+
+
+def members(ids: Ints, sorted_ids: Ints) -> npt.NDArray[np.bool_]:
     """Which of ids are in sorted_ids (both sorted, unique): one binary search each."""
     if not len(sorted_ids):
         return np.zeros(len(ids), dtype=bool)

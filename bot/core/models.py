@@ -61,13 +61,20 @@ class Paragraph:
 class LazyParagraphs(Sequence[Paragraph]):
     """A document's paragraphs, made when first used (a saved engine reads them from its
     arrays, see bot.loading.saved); equal to the tuple they stand for. `load` may forget and
-    make them again: the count never needs them."""
+    make them again: the count never needs them. `one`, when given, makes the paragraph at a
+    position alone (a search's hits are single paragraphs of many documents)."""
 
-    __slots__ = ("_count", "_load")
+    __slots__ = ("_count", "_load", "_one")
 
-    def __init__(self, count: int, load: Callable[[], tuple[Paragraph, ...]]) -> None:
+    def __init__(
+        self,
+        count: int,
+        load: Callable[[], tuple[Paragraph, ...]],
+        one: Callable[[int], Paragraph] | None = None,
+    ) -> None:
         self._count = count
         self._load = load
+        self._one = one
 
     def __len__(self) -> int:
         return self._count
@@ -79,7 +86,13 @@ class LazyParagraphs(Sequence[Paragraph]):
     def __getitem__(self, position: slice) -> tuple[Paragraph, ...]: ...
 
     def __getitem__(self, position: int | slice) -> Paragraph | tuple[Paragraph, ...]:
-        return self._load()[position]
+        if self._one is None or isinstance(position, slice):
+            return self._load()[position]
+        if position < 0:
+            position += self._count
+        if not 0 <= position < self._count:
+            raise IndexError(position)
+        return self._one(position)
 
     def __iter__(self) -> Iterator[Paragraph]:
         return iter(self._load())

@@ -98,9 +98,11 @@ class SemanticIndex:
         paragraphs: Sequence[Paragraph],
         encoder: Encoder,
         advance: Callable[[int], None] | None = None,
+        clauses: Sequence[Sequence[tuple[int, int]]] | None = None,
     ) -> SemanticIndex:
         """Encode each embedded paragraph and, when it has more than one clause, each clause
-        (`advance` is told how many texts each batch encoded)."""
+        (`advance` is told how many texts each batch encoded; `clauses`, each paragraph's
+        clause_spans when the caller has them already)."""
         texts: list[str] = []
         rows: list[int] = []
         clause_texts: list[str] = []
@@ -111,7 +113,7 @@ class SemanticIndex:
                 continue
             texts.append(paragraph.text)
             rows.append(entry_id)
-            pieces = clause_spans(paragraph.text)
+            pieces = clause_spans(paragraph.text) if clauses is None else clauses[entry_id]
             if len(pieces) > 1:
                 for start, end in pieces:
                     clause_texts.append(paragraph.text[start:end])

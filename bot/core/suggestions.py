@@ -5,7 +5,7 @@ the help intent lists for the document."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from bot.core.answers.compose import short_label
 from bot.core.answers.paragraphs import neighbour
@@ -16,19 +16,18 @@ MAX_SUGGESTIONS = 4
 
 def conversation_suggestions(
     answer: Answer,
-    documents: Sequence[Document],
+    document: Document | None,
     topic_words: str,
     other: Document | None,
     general: Sequence[str],
 ) -> tuple[str, ...]:
-    """What to offer after this answer: `topic_words` when other paragraphs deal with the
-    topic too, `other` a resolution that answers the same question."""
+    """What to offer after this answer, whose first citation is of `document`: `topic_words`
+    when other paragraphs deal with the topic too, `other` a resolution that answers the same
+    question."""
     if answer.fallback or answer.choices or not answer.citations:
         return answer.suggestions
-    by_symbol = {d.symbol: d for d in documents}
     primary = answer.citations[0]
-    document = by_symbol.get(primary.document)
-    if document is None:
+    if document is None or document.symbol != primary.document:
         return answer.suggestions
     found: list[str] = []
     paragraph = document.get(primary.paragraph)
@@ -49,14 +48,16 @@ def conversation_suggestions(
 
 
 def another_document(
-    document: Document, state: ConversationState, documents: Sequence[Document]
+    document: Document,
+    state: ConversationState,
+    documents: Sequence[Document],
+    positions: Mapping[str, int],
 ) -> Document | None:
-    """A resolution to ask the same question of: one discussed before, else the next loaded."""
-    by_symbol = {d.symbol: d for d in documents}
+    """A resolution to ask the same question of: one discussed before, else the next loaded
+    (`positions`: each loaded symbol's place in `documents`)."""
     for symbol in state.documents:
-        if symbol != document.symbol and symbol in by_symbol:
-            return by_symbol[symbol]
+        if symbol != document.symbol and symbol in positions:
+            return documents[positions[symbol]]
     if len(documents) < 2:
         return None
-    position = next(i for i, d in enumerate(documents) if d.symbol == document.symbol)
-    return documents[(position + 1) % len(documents)]
+    return documents[(positions[document.symbol] + 1) % len(documents)]

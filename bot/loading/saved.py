@@ -5,7 +5,8 @@ Paragraphs are columns: their clean texts end to end as UTF-8 bytes with offsets
 lead lengths, and a small JSON blob each for what only some have (footnotes, markers,
 references, sub-items, citing paragraphs); kinds and numbers are the index's own arrays. A
 loaded engine makes a document's `Paragraph` objects when something first reads them, and
-keeps the most recently read documents' (`DOCUMENTS_KEPT`). Every array is a slice per
+keeps the most recently read documents' (`DOCUMENTS_KEPT`); a paragraph asked for by its
+position alone (a search hit) is made alone and kept too. Every array is a slice per
 document, so an incremental build copies the unchanged documents' rows (`Slice`) and makes
 only the new ones.
 
@@ -39,6 +40,7 @@ from bot.semantic_model.memory import release_memory
 
 Array = npt.NDArray[Any]
 DOCUMENTS_KEPT = 1024  # documents whose Paragraph objects a loaded engine keeps made
+PARAGRAPHS_ALONE = 8  # paragraphs made alone (hits of a search) kept per document kept
 PARAGRAPH_ARRAYS = ("line", "lead", "text_start", "text", "extra_start", "extra")
 # Document's header fields, in its order (`paragraphs` and `source` follow them).
 HEADER_FIELDS = tuple(f.name for f in fields(Document) if f.name not in ("paragraphs", "source"))
@@ -616,6 +618,9 @@ def lazy_documents(
     index = saved.index
     starts = index.doc_start.tolist()
     made: BoundedCache[int, tuple[Paragraph, ...]] = BoundedCache(kept)
+    # Paragraphs made alone, by row: a search's hits are one paragraph each of up to 30
+    # documents, and making each whole document cost most of a query at 10,000 resolutions.
+    alone: BoundedCache[int, Paragraph] = BoundedCache(kept * PARAGRAPHS_ALONE)
 
     def reader(position: int) -> LazyParagraphs:
         def load() -> tuple[Paragraph, ...]:
@@ -626,7 +631,18 @@ def lazy_documents(
                 made.put(position, found)
             return found
 
-        return LazyParagraphs(starts[position + 1] - starts[position], load)
+        def one(offset: int) -> Paragraph:
+            whole = made.get(position)
+            if whole is not None:
+                return whole[offset]
+            row = starts[position] + offset
+            found = alone.get(row)
+            if found is None:
+                found = saved.paragraphs.paragraphs(row, row + 1, index.kinds, index.numbers)[0]
+                alone.put(row, found)
+            return found
+
+        return LazyParagraphs(starts[position + 1] - starts[position], load, one)
 
     folder = str(knowledge_dir)  # os.path: 10,000 pathlib joins cost a tenth of a second
     return [

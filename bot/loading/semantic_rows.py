@@ -12,13 +12,14 @@ the others.
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from bot.core.models import Document
+from bot.core.models import Document, Paragraph
 from bot.core.semantic import (
     CHUNK_ROWS,
     EMBEDDED_KINDS,
@@ -81,11 +82,12 @@ class SemanticRows:
         their final size (a text's vector does not depend on the texts embedded with it)."""
         paragraphs = 0
         texts = clauses = 0
+        spans = _Spans()  # each paragraph's clauses, found once for the count and the vectors
         for document in documents:
             paragraphs += len(document.paragraphs)
             for paragraph in document.paragraphs:
+                pieces = spans.add(paragraph)
                 if paragraph.kind in EMBEDDED_KINDS:
-                    pieces = len(clause_spans(paragraph.text))
                     texts += 1 + (pieces if pieces > 1 else 0)
                     clauses += pieces if pieces > 1 else 0
         dimension = self.encoder.spec.dimension
@@ -104,7 +106,9 @@ class SemanticRows:
                 chunk = [p for d in batch for p in d.paragraphs]
                 if not chunk:
                     continue
-                index = SemanticIndex.build(chunk, self.encoder, advance)
+                index = SemanticIndex.build(
+                    chunk, self.encoder, advance, spans.of(entry, len(chunk))
+                )
                 vectors = index.paragraph_vectors
                 if vectors.shape != (len(chunk), dimension):  # nothing embedded
                     vectors = np.zeros((len(chunk), dimension), dtype=np.float32)
@@ -149,6 +153,30 @@ class SemanticRows:
                     lists[rows] = np.where(found < 0, NO_VECTOR, found)
                 joined[name] = lists
         return joined, {"centroids": np.asarray(centroids, dtype=np.float32)}
+
+
+class _Spans:
+    """The clause spans of a build's paragraphs, in order, as flat int arrays (a list of
+    tuples for 285,000 paragraphs would weigh on the build's peak)."""
+
+    def __init__(self) -> None:
+        self._flat = array("i")
+        self._starts = array("q", [0])
+
+    def add(self, paragraph: Paragraph) -> int:
+        """Find the paragraph's clauses (none for a kind not embedded); their count."""
+        pieces = clause_spans(paragraph.text) if paragraph.kind in EMBEDDED_KINDS else []
+        self._flat.extend(bound for piece in pieces for bound in piece)
+        self._starts.append(len(self._flat))
+        return len(pieces)
+
+    def of(self, first: int, count: int) -> list[list[tuple[int, int]]]:
+        """The spans of paragraphs first..first+count-1."""
+        found = []
+        for row in range(first, first + count):
+            bounds = self._flat[self._starts[row] : self._starts[row + 1]]
+            found.append(list(zip(bounds[::2], bounds[1::2], strict=True)))
+        return found
 
 
 def _unassigned(vectors: Array) -> npt.NDArray[np.int32]:

@@ -9,9 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.bench.synthetic import Material, write_corpus
+from bot.bench.synthetic import Material, material_from, resolution, write_corpus
+from bot.core.analysis import Analyzer
 from bot.core.engine import AnswerEngine
+from bot.core.index import ParagraphIndex
+from bot.core.parse import parse_document
 from bot.loading.engine import load_engine
+from bot.loading.lexicon import load_lexicon
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -52,3 +56,22 @@ def six_engine(tmp_path_factory: pytest.TempPathFactory) -> AnswerEngine:
     for name in ("73_3", "51_100", "73_6", "73_7", "73_8"):
         shutil.copy(RESOLUTIONS / f"A_RES_{name}.txt", folder)
     return load_engine(folder, ROOT / "intents")
+
+
+@pytest.fixture(scope="session")
+def shipped_analyzer() -> Analyzer:
+    """The analyzer of the shipped thesaurus (stopwords, synonyms)."""
+    lexicon, problems = load_lexicon(ROOT / "knowledge" / "thesaurus.yaml")
+    assert problems == []
+    return Analyzer(lexicon)
+
+
+@pytest.fixture(scope="session")
+def synthetic_index(shipped_analyzer: Analyzer) -> ParagraphIndex:
+    """The index of 40 synthetic resolutions (real clauses under real leads, references such
+    as "resolution 48/112"), parsed in memory."""
+    material = material_from([*(ROOT / "knowledge").glob("*.txt"), *RESOLUTIONS.glob("*.txt")])
+    documents = [
+        parse_document(resolution(material, i, seed=7).text, f"synthetic-{i}") for i in range(40)
+    ]
+    return ParagraphIndex(documents, shipped_analyzer)

@@ -131,6 +131,22 @@ def test_paragraphs_are_made_when_first_read(corpus: Path) -> None:
     assert document.paragraphs == fresh.paragraphs and document.get("op2") == fresh.get("op2")
 
 
+def test_a_paragraph_read_by_position_is_made_alone(corpus: Path) -> None:
+    """A search hit reads one paragraph of its document: that one is made, not all of them."""
+    build(corpus)
+    engine, _ = build(corpus)
+    fresh = load_engine(corpus, INTENTS, snapshot=False).documents[5].paragraphs
+    paragraphs = engine.documents[5].paragraphs
+    calls = []
+    original = paragraphs._load
+    paragraphs._load = lambda: calls.append(1) or original()  # type: ignore[method-assign]
+    assert paragraphs[2] == fresh[2] and paragraphs[-1] == fresh[-1]
+    assert calls == []
+    with pytest.raises(IndexError):
+        paragraphs[len(fresh)]
+    assert paragraphs[1:3] == fresh[1:3] and calls == [1]
+
+
 def test_the_store_is_arrays_and_json_with_their_digests(corpus: Path) -> None:
     build(corpus)
     manifest = json.loads((engine_folder(corpus) / "manifest.json").read_text())

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from bot.core.analysis import lost_words
 from bot.core.answers.asked import Asked, fact_spans
@@ -278,16 +279,24 @@ DOMINANT_RATIO = 1.2
 def document_weights(index: ParagraphIndex, query: Query, documents: Sequence[int]) -> list[float]:
     """For each of `documents`, how much of the question it holds, each term weighted by how
     few of all the loaded documents hold it."""
+    weights = all_document_weights(index, query)
+    picked: list[float] = weights[np.asarray(documents, dtype=np.int64)].tolist()
+    return picked
+
+
+def all_document_weights(index: ParagraphIndex, query: Query) -> npt.NDArray[np.float64]:
+    """`document_weights` of every loaded document at once: a mask of the documents holding
+    each term (from each stem's documents, kept by the index), never a loop over documents.
+    The terms are added in order, as the sum of floats it replaces was."""
     count = len(index.documents)
-    weights = [0.0] * len(documents)
+    weights = np.zeros(count, dtype=np.float64)
     for term in query.terms:
-        holders = frozenset().union(*(index.documents_holding(a.stems) for a in term.alternatives))
-        if not holders:
-            continue
-        weight = math.log(count / len(holders))
-        for position, document in enumerate(documents):
-            if document in holders:
-                weights[position] += weight
+        holders = np.zeros(count, dtype=bool)
+        for alternative in term.alternatives:
+            holders |= index.document_mask(alternative.stems)
+        held = int(np.count_nonzero(holders))
+        if held:
+            weights[holders] += math.log(count / held)
     return weights
 
 
@@ -296,9 +305,14 @@ def dominant_document(index: ParagraphIndex, query: Query, rivals: Sequence[int]
     (DOMINANT_RATIO times the next one's weight), or None."""
     if len(rivals) < 2 or not query.terms:
         return None
-    weights = sorted(zip(document_weights(index, query, rivals), rivals, strict=True), reverse=True)
-    (best, document), (second, _) = weights[0], weights[1]
-    return document if best > 0 and best >= DOMINANT_RATIO * second else None
+    candidates = np.asarray(rivals, dtype=np.int64)
+    weights = all_document_weights(index, query)[candidates]
+    first = int(np.argmax(weights))
+    best = float(weights[first])
+    rest = np.delete(weights, first)
+    second = float(rest.max())
+    # A tie for the first place is no dominant document (best > second is then false).
+    return int(candidates[first]) if best > 0 and best >= DOMINANT_RATIO * second else None
 
 
 def broad_share(index: ParagraphIndex, query: Query, document: int) -> tuple[int, float]:
