@@ -341,7 +341,7 @@ def test_kinds_of_fact_asked_for():
     assert asked_in("Who is the current chair of the committee?").kind == "person"
     assert asked_in("What does article 9 of the treaty say?").article == "9"
     assert holds(asked_in("how many?"), "some 40 million people")
-    assert asked_in("How big is the yearly budget?").kind == "quantity"
+    assert asked_in("How big is the yearly budget?").kind == "money"  # an amount of money
     assert counted("How big is the yearly budget of the office?") == "budget"
     assert counted("how many people will be treated?") == "people"
     assert counted("What does it say about budgets?") == ""
