@@ -12,7 +12,9 @@ only the new ones.
 Arrays other than the index's and the paragraphs' ("rows", such as paragraph and clause
 vectors) travel too: each is declared aligned with the entries ("entry": one row per
 paragraph) or owned ("owner:NAME": rows listed by the entry that owns them in the int32
-array NAME, sorted by it), and is sliced and joined like the rest.
+array NAME, sorted by it), and is sliced and joined like the rest. The large ones (the
+vectors) are kept in segments (bot.loading.segments): slicing and joining them copies no row,
+and saving writes the new documents' rows alone.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Mapping, MutableSequence, Sequence
+from collections.abc import Collection, Mapping, MutableSequence, Sequence
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -34,10 +36,12 @@ from bot.core.lexicon import Lexicon
 from bot.core.models import Document, LazyParagraphs, Paragraph, Reference
 from bot.core.names import Acronym, Names
 from bot.core.postings import KINDS, IndexArrays
+from bot.loading.segments import Segmented
 from bot.loading.store import Stored
 from bot.semantic_model.memory import release_memory
 
 Array = npt.NDArray[Any]
+Rows = Array | Segmented  # a row array, or one kept in segments (the vectors)
 DOCUMENTS_KEPT = 1024  # documents whose Paragraph objects a loaded engine keeps made
 PARAGRAPH_ARRAYS = ("line", "lead", "text_start", "text", "extra_start", "extra")
 # Document's header fields, in its order (`paragraphs` and `source` follow them).
@@ -413,14 +417,14 @@ class SavedEngine:
     lexicon: Lexicon
     intents: list[Intent]
     keys: dict[str, str]
-    rows: dict[str, Array] = field(default_factory=dict)  # further arrays, see the module
+    rows: dict[str, Rows] = field(default_factory=dict)  # further arrays, see the module
     row_kinds: dict[str, str] = field(default_factory=dict)  # name -> "entry" | "owner:NAME"
     names: list[Names] | None = None  # per document (bot.core.names), when saved
     shared: dict[str, Array] = field(default_factory=dict)  # arrays of no one row (centroids)
 
-    def files(self) -> tuple[dict[str, Array], dict[str, Any], dict[str, Any]]:
+    def files(self) -> tuple[dict[str, Rows], dict[str, Any], dict[str, Any]]:
         """(arrays, JSON documents, meta) for bot.loading.store.write."""
-        arrays = {**self.index.named(), **self.paragraphs.named()}
+        arrays: dict[str, Rows] = {**self.index.named(), **self.paragraphs.named()}
         arrays.update({f"rows_{name}": array for name, array in self.rows.items()})
         arrays.update({f"shared_{name}": array for name, array in self.shared.items()})
         documents = {
@@ -472,7 +476,7 @@ class SavedEngine:
         if index.documents != len(documents) or counts != np.diff(index.doc_start).tolist():
             raise ValueError("documents.json and the index disagree on the paragraphs")
         paragraphs = ParagraphColumns.from_named(stored.arrays, index.entries)
-        rows = {n: stored.arrays.get(f"rows_{n}") for n in row_kinds}
+        rows = {n: _stored_rows(stored, f"rows_{n}") for n in row_kinds}
         missing_rows = [n for n, a in rows.items() if a is None]
         if missing_rows:
             raise ValueError(f"row arrays {missing_rows} are missing")
@@ -504,7 +508,7 @@ class SavedEngine:
             self,
             index=index,
             paragraphs=ParagraphColumns.from_named(stored.arrays, index.entries),
-            rows={n: stored.arrays[f"rows_{n}"] for n in self.row_kinds},
+            rows={n: _found(_stored_rows(stored, f"rows_{n}"), n) for n in self.row_kinds},
             shared={n: stored.arrays[f"shared_{n}"] for n in self.shared},
         )
         mapped.check_rows()
@@ -519,29 +523,36 @@ class SavedEngine:
                     raise ValueError(f"row array {name} does not have one row per paragraph")
                 continue
             owner = self.rows.get(kind.removeprefix("owner:"))
-            if owner is None or owner.ndim != 1 or len(array) != len(owner):
+            if not isinstance(owner, np.ndarray) or owner.ndim != 1 or len(array) != len(owner):
                 raise ValueError(f"row array {name} does not match its owner array")
             if len(owner) and (
                 int(owner[0]) < 0 or int(owner[-1]) >= entries or np.any(np.diff(owner) < 0)
             ):
                 raise ValueError(f"owner array of {name} is not sorted within the paragraphs")
 
+    def owner(self, name: str) -> Array:
+        """An owner array (entry ids, sorted): plain, never segmented."""
+        owner = self.rows.get(name)
+        if not isinstance(owner, np.ndarray):
+            raise ValueError(f"owner array {name} is missing or segmented")
+        return owner
+
     def slice(self, first: int, stop: int) -> Slice:
         """Documents first..stop-1, to be joined with others into a new engine."""
         e0 = int(self.index.doc_start[first])
         e1 = int(self.index.doc_start[stop])
-        rows: dict[str, Array] = {}
+        rows: dict[str, Rows] = {}
         for name, kind in self.row_kinds.items():
             if kind == "entry":
                 rows[name] = self.rows[name][e0:e1]
-            else:
-                owner = self.rows[kind.removeprefix("owner:")]
-                a, b = np.searchsorted(owner, [e0, e1])
-                rows[name] = self.rows[name][a:b]
-        for name, kind in self.row_kinds.items():
-            if kind == "entry" or kind.removeprefix("owner:") != name:
                 continue
-            rows[name] = (rows[name] - e0).astype(self.rows[name].dtype)  # owners from 0
+            owned_by = kind.removeprefix("owner:")
+            owner = self.owner(owned_by)
+            a, b = (int(n) for n in np.searchsorted(owner, [e0, e1]))
+            if name == owned_by:
+                rows[name] = (owner[a:b] - e0).astype(owner.dtype)  # owners from 0
+            else:
+                rows[name] = self.rows[name][a:b]
         return Slice(
             documents=self.documents[first:stop],
             kinds=self.index.kinds[e0:e1],
@@ -563,7 +574,7 @@ class Slice:
     numbers: npt.NDArray[np.int32]
     doc_start: npt.NDArray[np.int64]  # per document (+1)
     paragraphs: ParagraphColumns
-    rows: Mapping[str, Array]
+    rows: Mapping[str, Rows]
 
     @property
     def entries(self) -> int:
@@ -571,42 +582,89 @@ class Slice:
 
 
 def join_rows(
-    slices: MutableSequence[Slice], row_kinds: Mapping[str, str], *, release: bool = False
-) -> dict[str, Array]:
+    slices: MutableSequence[Slice],
+    row_kinds: Mapping[str, str],
+    *,
+    segmented: Collection[str] = (),
+    release: bool = False,
+) -> dict[str, Rows]:
     """The slices' row arrays end to end, owner ids renumbered, each written once into an
-    array of its final size. With `release`, each slice is replaced by one without rows as
-    soon as they are copied, so the arrays they were cut from (a batch of new documents'
-    vectors) are freed while the joined ones fill, not after."""
+    array of its final size; a `segmented` one is joined as pieces (bot.loading.segments):
+    a saved engine's segments stay where they are, and each run of new documents' rows is
+    copied into one array. With `release`, each slice is replaced by one without rows as soon
+    as they are copied, so the arrays they were cut from (a batch of new documents' vectors)
+    are freed while the joined ones fill, not after."""
     if not row_kinds:
         return {}
     owners = {k.removeprefix("owner:") for k in row_kinds.values() if k != "entry"}
-    joined: dict[str, Array] = {}
+    joined: dict[str, Rows] = {}
+    pieces: dict[str, list[Segmented]] = {}
+    # Per array and slice: the array its rows are copied into, and where (None: kept as is).
+    places: dict[str, list[tuple[Array, int] | None]] = {}
     for name in row_kinds:
         parts = [s.rows[name] for s in slices]
         if not parts:
             joined[name] = np.zeros(0)
             continue
-        first = parts[0]
-        dtype = np.result_type(*parts)
-        shape = (sum(len(p) for p in parts), *first.shape[1:])
-        joined[name] = np.empty(shape, dtype=dtype)
-    filled = dict.fromkeys(row_kinds, 0)
+        places[name] = []
+        if name not in segmented:
+            joined[name] = _filled_by(_plain(parts, name), places[name])
+            continue
+        pieces[name] = []
+        position = 0
+        while position < len(parts):
+            part = parts[position]
+            if isinstance(part, Segmented):
+                pieces[name].append(part)
+                places[name].append(None)
+                position += 1
+                continue
+            stop = position
+            while stop < len(parts) and not isinstance(parts[stop], Segmented):
+                stop += 1
+            run = _filled_by(_plain(parts[position:stop], name), places[name])
+            pieces[name].append(Segmented.new(run))
+            position = stop
     offset = 0
     for position, piece in enumerate(slices):
-        for name in row_kinds:
-            part, at = piece.rows[name], filled[name]
-            target = joined[name][at : at + len(part)]
+        for name in places:
+            place = places[name][position]
+            if place is None:
+                continue
+            part, (array, at) = piece.rows[name], place
+            assert isinstance(part, np.ndarray)  # _plain checked it
+            target = array[at : at + len(part)]
             if name in owners:
                 np.add(part, part.dtype.type(offset), out=target, casting="unsafe")
             else:
                 target[...] = part
-            filled[name] = at + len(part)
         offset += piece.entries
         if release:
             slices[position] = replace(piece, rows={})
             if position % RELEASE_EVERY == RELEASE_EVERY - 1:
                 release_memory()
+    for name, found in pieces.items():
+        joined[name] = Segmented.join(found)
     return joined
+
+
+def _plain(parts: Sequence[Rows], name: str) -> list[Array]:
+    plain = [p for p in parts if isinstance(p, np.ndarray)]
+    if len(plain) != len(parts):
+        raise ValueError(f"row array {name} is segmented")
+    return plain
+
+
+def _filled_by(parts: Sequence[Array], places: list[tuple[Array, int] | None]) -> Array:
+    """An empty array for the parts end to end; each part's place in it goes to `places`."""
+    array = np.empty(
+        (sum(len(p) for p in parts), *parts[0].shape[1:]), dtype=np.result_type(*parts)
+    )
+    at = 0
+    for part in parts:
+        places.append((array, at))
+        at += len(part)
+    return array
 
 
 def lazy_documents(
@@ -635,6 +693,17 @@ def lazy_documents(
 
 
 # -- helpers --------------------------------------------------------------------------------
+def _stored_rows(stored: Stored, name: str) -> Rows | None:
+    found = stored.arrays.get(name)
+    return found if found is not None else stored.segmented.get(name)
+
+
+def _found(rows: Rows | None, name: str) -> Rows:
+    if rows is None:
+        raise ValueError(f"row array {name} is missing")
+    return rows
+
+
 def _starts(sizes: Sequence[int] | npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
     starts = np.zeros(len(sizes) + 1, dtype=np.int64)
     np.cumsum(sizes, out=starts[1:])

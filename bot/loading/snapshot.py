@@ -66,6 +66,7 @@ from bot.loading.saved import (
     join_rows,
     lazy_documents,
 )
+from bot.loading.segments import as_table, plain
 from bot.semantic_model.memory import large_blocks_mapped, release_memory
 
 log = logging.getLogger("bot.loading.engine")
@@ -78,6 +79,7 @@ CODE_FOLDERS = ("core", "loading", "pdfimport", "semantic_model")
 CODE_SUFFIXES = {".py", ".json"}
 RACY_NS = 2_000_000_000
 ROWS_BATCH = 500  # documents whose rows (vectors) are made in one call
+LATE_ROWS = 100  # new documents (at most) whose rows are made after the merge (_build)
 
 Array = npt.NDArray[Any]
 
@@ -194,7 +196,7 @@ def load_or_build(
             report.reason = "the stopwords changed"
             saved = None
         problems = folder_problems(knowledge_dir, names) + problems
-        plan = _plan(knowledge_dir, names, saved, report, progress)
+        plan = _plan(knowledge_dir, names, saved, report, progress, rows)
         problems += plan.problems
         if problems:
             raise LoadError(problems)
@@ -236,13 +238,15 @@ def semantic_index(saved: SavedEngine) -> SemanticIndex | None:
         return None
     lists = None
     if "centroids" in shared:
-        lists = IvfLists(shared["centroids"], rows["paragraph_lists"], rows["clause_lists"])
+        lists = IvfLists(
+            shared["centroids"], plain(rows["paragraph_lists"]), plain(rows["clause_lists"])
+        )
     return SemanticIndex(
         saved.keys["model"],
-        rows["paragraph_vectors"],
-        rows["clause_vectors"],
-        rows["clause_entry"],
-        rows["clause_spans"].reshape(-1, 2),
+        as_table(rows["paragraph_vectors"]),
+        as_table(rows["clause_vectors"]),
+        saved.owner("clause_entry"),
+        plain(rows["clause_spans"]).reshape(-1, 2),
         lists,
     )
 
@@ -338,6 +342,7 @@ def _plan(
     saved: SavedEngine | None,
     report: BuildReport,
     progress: Progress,
+    rows: RowMaker | None = None,
 ) -> _Plan:
     by_name = {d.file: d for d in saved.documents} if saved else {}
     states = file_states(knowledge_dir, names, by_name)
@@ -349,6 +354,9 @@ def _plan(
     problems: list[str] = []
     _read_aliases(knowledge_dir, steps, saved, problems)
     fresh = [s for s in steps if s.saved is None]
+    prepare = getattr(rows, "prepare", None)
+    if fresh and prepare is not None:
+        prepare()  # the row maker's model loads while the documents are parsed
     with progress.phase("documents", len(fresh), "parsed") as advance:
         for step in fresh:
             step.document, problem = parse_file(knowledge_dir / step.name, knowledge_dir)
@@ -422,13 +430,19 @@ def _build(
     # under another key: then for every document, once the slices are known.
     redo_rows = rows is not None and saved is not None and saved.keys.get("rows") != rows.key
     new_documents = [s.document for s in plan.steps if s.document is not None]
+    # A few new documents (an addition) are embedded once the index is merged: the model
+    # loads in a thread meanwhile (RowMaker.prepare, from _plan). Many (a first build) are
+    # embedded first, and each is freed as soon as its postings are made.
+    late = rows is not None and not redo_rows and len(new_documents) <= LATE_ROWS
     made_rows = []
-    if rows is not None and not redo_rows:
+    if rows is not None and not redo_rows and not late:
         made_rows = _made_rows(new_documents, rows, progress)
         _rows_made(rows)
+    late_documents = new_documents if late else []
     fresh = len(new_documents)
-    del new_documents  # each is freed once its postings are made (below)
+    del new_documents  # each is freed once its postings are made (below), unless late
     slices: list[Slice] = []
+    new_slices: list[int] = []  # positions of the new documents' slices
     placement: list[int | Run] = []  # per document: its saved position, or its postings
     names: list[Names] = []  # per document: what bot.core.names derives (saved ones kept)
     keep_names = (
@@ -457,6 +471,7 @@ def _build(
                 run = document_postings(document, analyzer, tables)
                 placement.append(run)
                 names.append(named(document, step))
+                new_slices.append(len(slices))
                 slices.append(
                     Slice(
                         documents=[SavedDocument.of(document, step.name, step.sha256, step.stat)],
@@ -525,7 +540,14 @@ def _build(
         del placement  # the new documents' postings
         release_memory()
         columns = ParagraphColumns.join([s.paragraphs for s in slices])
-        joined = join_rows(slices, row_kinds, release=True)
+    if rows is not None and late_documents:
+        made = _made_rows(late_documents, rows, progress)
+        _rows_made(rows)
+        for position, part in zip(new_slices, made, strict=True):
+            slices[position] = replace(slices[position], rows=part)
+    with progress.phase("merging", None):
+        segmented = getattr(rows, "segmented", ())
+        joined = join_rows(slices, row_kinds, segmented=segmented, release=True)
         release_memory()
     shared: dict[str, Array] = {}
     finish = getattr(rows, "finish", None)
