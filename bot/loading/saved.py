@@ -36,7 +36,7 @@ from bot.core.lexicon import Lexicon
 from bot.core.models import Document, LazyParagraphs, Paragraph, Reference
 from bot.core.names import Acronym, Names
 from bot.core.postings import KINDS, IndexArrays
-from bot.loading.segments import Segmented
+from bot.loading.segments import Segmented, as_table, plain
 from bot.loading.store import Stored
 from bot.semantic_model.memory import release_memory
 
@@ -57,9 +57,9 @@ class ParagraphColumns:
     line: npt.NDArray[np.int32]
     lead: npt.NDArray[np.int32]  # characters of the text that are the lead words
     text_start: npt.NDArray[np.int64]  # per paragraph (+1), byte offsets into text
-    text: npt.NDArray[np.uint8]  # UTF-8
+    text: Rows  # UTF-8 (uint8), in segments once saved
     extra_start: npt.NDArray[np.int64]
-    extra: npt.NDArray[np.uint8]  # compact JSON, empty for a paragraph with nothing more
+    extra: Rows  # compact JSON (uint8), empty for a paragraph with nothing more; segments too
 
     @classmethod
     def of(cls, documents: Sequence[Document]) -> ParagraphColumns:
@@ -99,9 +99,9 @@ class ParagraphColumns:
             line=np.concatenate([p.line for p in parts]),
             lead=np.concatenate([p.lead for p in parts]),
             text_start=_joined([p.text_start for p in parts]),
-            text=np.concatenate([p.text for p in parts]),
+            text=Segmented.of([p.text for p in parts]),
             extra_start=_joined([p.extra_start for p in parts]),
-            extra=np.concatenate([p.extra for p in parts]),
+            extra=Segmented.of([p.extra for p in parts]),
         )
 
     def paragraphs(
@@ -110,13 +110,15 @@ class ParagraphColumns:
         """Paragraphs first..stop-1, made from the columns (ValueError if they do not parse)."""
         made = []
         t0, t1 = int(self.text_start[first]), int(self.text_start[stop])
-        blob = self.text[t0:t1].tobytes()
+        x0, x1 = int(self.extra_start[first]), int(self.extra_start[stop])
+        blob, extras = _bytes(self.text, t0, t1), _bytes(self.extra, x0, x1)
         starts = (self.text_start[first : stop + 1] - t0).tolist()
+        extra_starts = (self.extra_start[first : stop + 1] - x0).tolist()
         for offset, row in enumerate(range(first, stop)):
             text = blob[starts[offset] : starts[offset + 1]].decode()
             kind, number = KINDS[int(kinds[row])], int(numbers[row])
-            a, b = int(self.extra_start[row]), int(self.extra_start[row + 1])
-            extra = _parse_extra(self.extra[a:b].tobytes()) if b > a else {}
+            a, b = extra_starts[offset], extra_starts[offset + 1]
+            extra = _parse_extra(extras[a:b]) if b > a else {}
             made.append(
                 Paragraph(
                     id=f"{kind}{number}",
@@ -130,15 +132,24 @@ class ParagraphColumns:
             )
         return tuple(made)
 
-    def named(self) -> dict[str, Array]:
+    def named(self) -> dict[str, Rows]:
         return {f"paragraph_{f.name}": getattr(self, f.name) for f in fields(self)}
 
     @classmethod
-    def from_named(cls, arrays: Mapping[str, Array], count: int) -> ParagraphColumns:
+    def from_named(cls, arrays: Mapping[str, Rows], count: int) -> ParagraphColumns:
+        """The columns of a store (the texts may be segmented, the offsets may not)."""
         try:
-            made = cls(**{name: arrays[f"paragraph_{name}"] for name in PARAGRAPH_ARRAYS})
+            found = {name: arrays[f"paragraph_{name}"] for name in PARAGRAPH_ARRAYS}
         except KeyError as missing:
             raise ValueError(f"paragraph array {missing} is missing") from None
+        made = cls(
+            line=plain(found["line"]),
+            lead=plain(found["lead"]),
+            text_start=plain(found["text_start"]),
+            text=found["text"],
+            extra_start=plain(found["extra_start"]),
+            extra=found["extra"],
+        )
         for name, starts, total in (
             ("text_start", made.text_start, len(made.text)),
             ("extra_start", made.extra_start, len(made.extra)),
@@ -150,6 +161,10 @@ class ParagraphColumns:
         if len(made.line) != count or len(made.lead) != count:
             raise ValueError("paragraph arrays do not have one row per paragraph")
         return made
+
+
+def _bytes(rows: Rows, first: int, stop: int) -> bytes:
+    return np.asarray(as_table(rows[first:stop])).tobytes()
 
 
 def _extra(paragraph: Paragraph) -> bytes:
@@ -475,8 +490,9 @@ class SavedEngine:
         counts = [d.paragraphs for d in documents]
         if index.documents != len(documents) or counts != np.diff(index.doc_start).tolist():
             raise ValueError("documents.json and the index disagree on the paragraphs")
-        paragraphs = ParagraphColumns.from_named(stored.arrays, index.entries)
-        rows = {n: _stored_rows(stored, f"rows_{n}") for n in row_kinds}
+        named = stored.named()
+        paragraphs = ParagraphColumns.from_named(named, index.entries)
+        rows = {n: named.get(f"rows_{n}") for n in row_kinds}
         missing_rows = [n for n, a in rows.items() if a is None]
         if missing_rows:
             raise ValueError(f"row arrays {missing_rows} are missing")
@@ -504,11 +520,12 @@ class SavedEngine:
         """The same engine over the arrays of the store it was just written to (memory-mapped:
         a build then keeps no more memory than a start from the saved engine would)."""
         index = IndexArrays.from_named(stored.arrays, self.index.tables())
+        named = stored.named()
         mapped = replace(
             self,
             index=index,
-            paragraphs=ParagraphColumns.from_named(stored.arrays, index.entries),
-            rows={n: _found(_stored_rows(stored, f"rows_{n}"), n) for n in self.row_kinds},
+            paragraphs=ParagraphColumns.from_named(named, index.entries),
+            rows={n: _found(named.get(f"rows_{n}"), n) for n in self.row_kinds},
             shared={n: stored.arrays[f"shared_{n}"] for n in self.shared},
         )
         mapped.check_rows()
@@ -693,11 +710,6 @@ def lazy_documents(
 
 
 # -- helpers --------------------------------------------------------------------------------
-def _stored_rows(stored: Stored, name: str) -> Rows | None:
-    found = stored.arrays.get(name)
-    return found if found is not None else stored.segmented.get(name)
-
-
 def _found(rows: Rows | None, name: str) -> Rows:
     if rows is None:
         raise ValueError(f"row array {name} is missing")

@@ -4,9 +4,11 @@ resolution's rows alone, as a new segment, and leaves every other segment file a
 written, nor hashed again at the next start: bot.loading.store._unchanged_since_written).
 
 A piece is a range of rows of one segment; a removed or changed resolution's rows are left out
-of the pieces (dead rows, still in their file). When the segments, the pieces or the dead rows
-grow past `MAX_SEGMENTS`, `MAX_PIECES` or `DEAD_SHARE`, the next write compacts the array into
-one segment, in order, so that a search reads few pieces.
+of the pieces (dead rows, still in their file). When the segment files grow past
+`MAX_SEGMENTS`, the next write merges all but the largest into one (the largest, usually all
+but the last few additions, is left as it is); when the pieces or the dead rows grow past
+`MAX_PIECES` or `DEAD_SHARE`, it compacts the whole array into one segment, in order, so that
+a search reads few pieces.
 """
 
 from __future__ import annotations
@@ -56,6 +58,23 @@ class Segmented:
     def new(cls, rows: Array) -> Segmented:
         """Rows not saved yet, as one piece."""
         return cls((Piece(rows, 0, len(rows)),), rows.dtype, tuple(rows.shape[1:]))
+
+    @classmethod
+    def of(cls, parts: Sequence[Array | Segmented]) -> Segmented:
+        """The parts end to end: saved pieces kept as they are, each run of plain arrays (rows
+        not saved yet) joined into one."""
+        found: list[Segmented] = []
+        run: list[Array] = []
+        for part in [*parts, None]:
+            if isinstance(part, np.ndarray):
+                run.append(part)
+                continue
+            if run:
+                found.append(cls.new(run[0] if len(run) == 1 else np.concatenate(run)))
+                run = []
+            if part is not None:
+                found.append(part)
+        return cls.join(found)
 
     @classmethod
     def join(cls, parts: Sequence[Segmented]) -> Segmented:
@@ -126,17 +145,22 @@ class Segmented:
         """The saved segments read, in their first piece's order."""
         return list(dict.fromkeys(p.segment for p in self.pieces if p.segment))
 
-    def needs_compacting(self, segment_rows: Mapping[str, int]) -> bool:
-        """Whether to write it as one segment (`segment_rows`: each saved segment's rows)."""
+    def to_write(self, segment_rows: Mapping[str, int]) -> list[int]:
+        """The positions of the pieces to write into a new segment (`segment_rows`: the rows
+        of each saved segment): the new rows; with them those of every segment but the
+        largest once the array would span more than MAX_SEGMENTS files; all of it, compacted,
+        once it has more than MAX_PIECES pieces or more than DEAD_SHARE of its segments' rows
+        are dead."""
         saved = self.segments()
-        files = len(saved) + any(not p.segment for p in self.pieces)
         stored = sum(segment_rows[s] for s in saved)
         read = sum(len(p) for p in self.pieces if p.segment)
-        return (
-            files > MAX_SEGMENTS
-            or len(self.pieces) > MAX_PIECES
-            or stored - read > DEAD_SHARE * stored
-        )
+        positions = range(len(self.pieces))
+        if len(self.pieces) > MAX_PIECES or stored - read > DEAD_SHARE * stored:
+            return list(positions)
+        if len(saved) + any(not p.segment for p in self.pieces) > MAX_SEGMENTS:
+            largest = max(saved, key=lambda s: segment_rows[s])
+            return [n for n in positions if self.pieces[n].segment != largest]
+        return [n for n in positions if not self.pieces[n].segment]
 
 
 def as_table(rows: Array | Segmented) -> Table:

@@ -103,6 +103,10 @@ class Stored:
     meta: dict[str, Any] = field(default_factory=dict)
     generation: str = ""
 
+    def named(self) -> dict[str, Array | Segmented]:
+        """Every array by name, plain or segmented."""
+        return {**self.arrays, **self.segmented}
+
 
 # -- reading --------------------------------------------------------------------------------
 def read(folder: Path, *, verify: bool = True, documents: bool = True) -> Stored:
@@ -332,32 +336,33 @@ class _Segments:
     written: list[Path] = field(default_factory=list)
 
     def write(self, name: str, array: Segmented) -> dict[str, Any]:
-        """Write what is new of a segmented array (all of it, in one segment, when it is due
-        for compacting); returns its manifest entry."""
+        """Write what is new of a segmented array, in one segment (with the rows of older
+        segments when it is due for merging or compacting: Segmented.to_write); returns its
+        manifest entry."""
         _check_name(name)
         for segment in array.segments():
             if segment not in self.current:
                 raise ValueError(f"{name}: segment {segment} is not in the current store")
-        rows = {s: int(self.current[s]["shape"][0]) for s in array.segments()}
-        pieces = list(array.pieces)
-        chosen = pieces if array.needs_compacting(rows) else [p for p in pieces if not p.segment]
-        placed: dict[int, list[Any]] = {}
+        pieces = array.pieces
+        chosen = array.to_write({s: int(self.current[s]["shape"][0]) for s in array.segments()})
+        placed: dict[int, list[Any]] = {}  # piece position -> where it is written
         if chosen:
             self.folder.mkdir(exist_ok=True)
             segment = f"{name}-{secrets.token_hex(8)}"
             path = self.folder / f"{segment}.npy"
             self.written.append(path)
-            shape = (sum(len(p) for p in chosen), *array.row_shape)
+            blocks = [pieces[n].rows for n in chosen]
+            shape = (sum(len(b) for b in blocks), *array.row_shape)
             self.used[segment] = _settled(
-                path, _write_blocks(path, segment, array.dtype, shape, [p.rows for p in chosen])
+                path, _write_blocks(path, segment, array.dtype, shape, blocks)
             )
             offset = 0
-            for piece in chosen:
-                placed[id(piece)] = [segment, offset, offset + len(piece)]
-                offset += len(piece)
+            for n in chosen:
+                placed[n] = [segment, offset, offset + len(pieces[n])]
+                offset += len(pieces[n])
         layout: list[list[Any]] = []
-        for piece in pieces:
-            where = placed.get(id(piece)) or [piece.segment, piece.first, piece.stop]
+        for n, piece in enumerate(pieces):
+            where = placed.get(n) or [piece.segment, piece.first, piece.stop]
             if where[0] == piece.segment:
                 self.used[piece.segment] = self.current[piece.segment]
             if layout and layout[-1][0] == where[0] and layout[-1][2] == where[1]:

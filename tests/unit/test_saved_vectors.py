@@ -83,7 +83,7 @@ def test_vectors_round_trip_as_float16_arrays(corpus: Path) -> None:
     assert_vectors(built)
     text = (folder(corpus) / "manifest.json").read_text()
     manifest = json.loads(text)
-    kinds = {n: f["dtype"] for n, f in manifest["segmented"].items()}
+    kinds = {n: f["dtype"] for n, f in manifest["segmented"].items() if n.startswith("rows_")}
     assert kinds == {"rows_paragraph_vectors": "<f2", "rows_clause_vectors": "<f2"}
     again = load_engine(corpus, INTENTS, semantic=True)
     assert_vectors(again)
@@ -121,7 +121,8 @@ def test_only_the_new_or_changed_document_is_embedded(corpus: Path, embedded: li
     assert_vectors(added)
     # Its rows alone were written, in a segment of their own beside the untouched ones.
     after = segment_files(corpus)
-    assert {n: after[n] for n in before} == before and len(after) == len(before) + 2
+    # (a new segment for each segmented array: the two of vectors and the two of texts)
+    assert {n: after[n] for n in before} == before and len(after) == len(before) + 4
     [new] = [d for d in added.documents if d.symbol == extra.symbol]
     stored = store.read(folder(corpus)).segmented["rows_paragraph_vectors"]
     fresh = [len(p) for p in stored.pieces if f"{p.segment}.npy" not in before]
@@ -235,28 +236,32 @@ def test_beyond_exact_search_an_inverted_file_kept_across_additions(
 FIELDS = ("paragraph_vectors", "clause_vectors", "clause_entry", "clause_spans")
 
 
-def test_segments_past_their_limit_are_compacted_into_one(
+def test_segments_past_their_limits_are_merged_then_compacted(
     corpus: Path, monkeypatch: pytest.MonkeyPatch, embedded: list[str]
 ) -> None:
-    """Each addition writes a segment; once an array would span more than MAX_SEGMENTS, or a
-    removal leaves too many dead rows, it is written as one segment again, in order, with
-    nothing embedded again."""
+    """Each addition writes a segment per segmented array; once one would span more than
+    MAX_SEGMENTS files, all but its largest are merged into one (the largest untouched), and
+    once a removal leaves too many dead rows, it is written as one segment again, in order;
+    nothing is embedded again."""
     monkeypatch.setattr(segments, "MAX_SEGMENTS", 2)
     load_engine(corpus, INTENTS, semantic=True)
+    first = segment_files(corpus)
     for number in (30, 31):
         extra = resolution(MATERIAL, number, seed=SEED)
         (corpus / extra.filename).write_text(extra.text)
         engine = load_engine(corpus, INTENTS, semantic=True)
         assert_vectors(engine)
-    pieces = store.read(folder(corpus)).segmented["rows_paragraph_vectors"].pieces
-    assert len(pieces) == 1 and len(segment_files(corpus)) == 2  # one each: two arrays
+    after = segment_files(corpus)
+    assert len(after) == 2 * len(first) and {n: after[n] for n in first} == first
     for path in sorted(corpus.glob("A_RES_*.txt"))[:4]:
         path.unlink()
     embedded.clear()
     engine = load_engine(corpus, INTENTS, semantic=True)
     assert embedded == [] and len(engine.documents) == 3
     assert_vectors(engine)
-    assert len(store.read(folder(corpus)).segmented["rows_clause_vectors"].pieces) == 1
+    stored = store.read(folder(corpus)).segmented
+    assert all(len(s.pieces) == 1 for s in stored.values())
+    assert len(segment_files(corpus)) == len(first) and not set(first) & set(segment_files(corpus))
 
 
 def test_rows_made_a_few_documents_at_a_time_are_those_made_at_once(

@@ -179,27 +179,34 @@ def test_a_segmented_array_writes_its_new_rows_alone(tmp_path: Path) -> None:
     assert len(manifest["segments"]) == 2 and len(manifest["segmented"]["vectors"]["pieces"]) == 4
 
 
-def test_segments_are_compacted_past_their_limits(tmp_path: Path) -> None:
-    store.write(tmp_path, {"vectors": Segmented.new(rows(0, 8))}, {}, {})
-    expected = rows(0, 8)
+def test_segments_are_merged_and_compacted_past_their_limits(tmp_path: Path) -> None:
+    store.write(tmp_path, {"vectors": Segmented.new(rows(0, 20))}, {}, {})
+    [base] = segment_files(tmp_path).items()
+    expected = rows(0, 20)
     for count in range(1, segments.MAX_SEGMENTS + 1):
         saved = store.read(tmp_path).segmented["vectors"]
-        store.write(
-            tmp_path, {"vectors": Segmented.join([saved, Segmented.new(rows(count, 1))])}, {}, {}
-        )
+        added = Segmented.join([saved, Segmented.new(rows(count, 1))])
+        store.write(tmp_path, {"vectors": added}, {}, {})
         expected = np.concatenate([expected, rows(count, 1)])
         read = store.read(tmp_path).segmented["vectors"]
         assert np.array_equal(np.asarray(read.table()), expected)
-    # MAX_SEGMENTS + 1 segment files would be read: written as one, in order.
-    assert len(read.pieces) == 1 and len(segment_files(tmp_path)) == 1
-    # Dead rows past DEAD_SHARE: the rows still read are written as one segment.
+    # MAX_SEGMENTS + 1 segment files would be read: all but the largest merged into one.
+    assert [len(p) for p in read.pieces] == [20, segments.MAX_SEGMENTS]
+    assert segment_files(tmp_path) == dict([base, *segment_files(tmp_path).items()][1:])
+    assert len(segment_files(tmp_path)) == 2 and base in segment_files(tmp_path).items()
+    # Dead rows past DEAD_SHARE: the rows still read are written as one segment, in order.
     kept = read[: len(read) // 2]
     store.write(tmp_path, {"vectors": Segmented.join([kept, Segmented.new(rows(50, 1))])}, {}, {})
     read = store.read(tmp_path).segmented["vectors"]
     assert len(read.pieces) == 1 and len(segment_files(tmp_path)) == 1
-    assert np.array_equal(
-        np.asarray(read.table()), np.concatenate([expected[: len(expected) // 2], rows(50, 1)])
-    )
+    expected = np.concatenate([expected[: len(expected) // 2], rows(50, 1)])
+    assert np.array_equal(np.asarray(read.table()), expected)
+    # More than MAX_PIECES pieces: compacted too.
+    many = Segmented.join([read[n : n + 1] for n in range(len(read))][::2] * 40)
+    assert len(many.pieces) > segments.MAX_PIECES
+    store.write(tmp_path, {"vectors": many}, {}, {})
+    read = store.read(tmp_path).segmented["vectors"]
+    assert len(read.pieces) == 1 and np.array_equal(np.asarray(read.table()), many.table())
 
 
 def test_a_segment_that_does_not_check_is_rejected(tmp_path: Path) -> None:
