@@ -301,10 +301,15 @@ def _stat(value: Any) -> tuple[int, int, int] | None:
 
 
 # -- names ----------------------------------------------------------------------------------
-def names_to_json(names: Sequence[Names]) -> list[dict[str, Any]]:
-    """What bot.core.names derived for each document (deriving them reads every paragraph)."""
+def names_to_json(
+    names: Sequence[Names], kept: Sequence[Any] | None = None
+) -> list[dict[str, Any]]:
+    """What bot.core.names derived for each document (deriving them reads every paragraph);
+    `kept`: per document, its item as read from a store (reused), or None."""
     return [
-        {
+        item
+        if item is not None
+        else {
             "words": dict(n.words),
             "title": sorted(n.title),
             "acronyms": [
@@ -312,7 +317,7 @@ def names_to_json(names: Sequence[Names]) -> list[dict[str, Any]]:
             ],
             "shown": list(n.shown),
         }
-        for n in names
+        for n, item in zip(names, kept if kept is not None else [None] * len(names), strict=True)
     ]
 
 
@@ -436,6 +441,8 @@ class SavedEngine:
     row_kinds: dict[str, str] = field(default_factory=dict)  # name -> "entry" | "owner:NAME"
     names: list[Names] | None = None  # per document (bot.core.names), when saved
     shared: dict[str, Array] = field(default_factory=dict)  # arrays of no one row (centroids)
+    # Per document, its names as read from names.json (saved again as they are), or None.
+    names_json: list[Any] | None = None
 
     def files(self) -> tuple[dict[str, Rows], dict[str, Any], dict[str, Any]]:
         """(arrays, JSON documents, meta) for bot.loading.store.write."""
@@ -449,7 +456,7 @@ class SavedEngine:
             "intents": intents_to_json(self.intents),
         }
         if self.names is not None:
-            documents["names"] = names_to_json(self.names)
+            documents["names"] = names_to_json(self.names, self.names_json)
         meta = {
             "keys": dict(self.keys),
             "rows": dict(self.row_kinds),
@@ -512,6 +519,7 @@ class SavedEngine:
             dict(row_kinds),
             names,
             {n: stored.arrays[f"shared_{n}"] for n in shared_names},
+            stored.documents["names"] if names is not None else None,
         )
         saved.check_rows()
         return saved

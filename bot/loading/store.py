@@ -16,14 +16,14 @@ A new store is written into a new generation folder and becomes current when man
 replaced (one atomic rename), so a reader sees the old store or the new one, never half of one;
 old generations are removed afterwards (a process that still maps their files keeps them until
 it lets go). A segmented array is written as its new rows alone, in a new segment, unless it
-is due for compacting; the segments no piece reads any more are removed with the old
-generation. Nothing is unpickled: arrays are read with `allow_pickle=False` and must have a
-plain numeric dtype; every file's sha256 must match the manifest before it is used, except a
-file whose size, modification time and inode are still those recorded when it was written
-(its time was set into the past then, so any later write changes it; a copy has another
-inode): such a file is the one hashed at writing and is not hashed again at every start.
-Anything else (a truncated or edited file, a foreign manifest, a planted pickle) raises
-StoreRejected, and the caller builds again.
+is due for merging or compacting (bot.loading.segments); the segments no piece reads any more
+are removed with the old generations. Nothing is unpickled: arrays are read with
+`allow_pickle=False` and must have a plain numeric dtype; every file's sha256 must match the
+manifest before it is used, except a file whose size, modification time and inode are still
+those recorded when it was written (its time was set into the past then, so any later write
+changes it; a copy has another inode): such a file is the one hashed at writing and is not
+hashed again at every start. Anything else (a truncated or edited file, a foreign manifest, a
+planted pickle) raises StoreRejected, and the caller builds again.
 """
 
 from __future__ import annotations
