@@ -22,7 +22,7 @@ from bot.core.engine import AnswerEngine
 from bot.core.evaluation import Case, judge
 from bot.core.index import ParagraphIndex
 from bot.core.models import Answer, ConversationState, Turn
-from bot.core.semantic import Encoder, Floats, SemanticIndex
+from bot.core.semantic import Encoder, Floats, SemanticIndex, nonzero_rows
 from bot.loading.engine import load_all, prepare_to_serve
 from bot.loading.errors import LoadError
 
@@ -183,7 +183,7 @@ def measure_semantic(lexical: AnswerEngine, cases: Sequence[Case]) -> SemanticRe
         status="ok",
         model_load_seconds=load.seconds,
         vectors_seconds=vectors.seconds,
-        vectors=len(index.clause_vectors) + int((index.paragraph_vectors.any(axis=1)).sum()),
+        vectors=len(index.clause_vectors) + len(nonzero_rows(index.paragraph_vectors)),
         rss_after=rss_after,
         encode=Latency.of(encode),
         encoded=encoded,

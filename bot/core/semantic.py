@@ -25,6 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bot.core.models import Paragraph
+from bot.core.stacked import Table
 from bot.core.text import clause_spans
 
 Floats = npt.NDArray[np.float32]
@@ -83,8 +84,9 @@ class SemanticIndex:
     and of their clauses (`clause_entry` says whose, `clause_spans` where)."""
 
     model_id: str
-    paragraph_vectors: npt.NDArray[np.floating[Any]]  # float32, or float16 when saved
-    clause_vectors: npt.NDArray[np.floating[Any]]
+    # float32, or float16 when saved (then possibly stacked segments: bot.core.stacked)
+    paragraph_vectors: Table
+    clause_vectors: Table
     clause_entry: Ints
     clause_spans: Ints
     # The inverted file (None: exact search): centroids, and each row's list.
@@ -150,8 +152,8 @@ class SemanticIndex:
         """The same vectors as float16 (half of float32; cosines change by about 1e-3)."""
         return SemanticIndex(
             self.model_id,
-            self.paragraph_vectors.astype(np.float16),
-            self.clause_vectors.astype(np.float16),
+            np.asarray(self.paragraph_vectors, dtype=np.float16),
+            np.asarray(self.clause_vectors, dtype=np.float16),
             self.clause_entry,
             self.clause_spans,
             self.lists,
@@ -187,8 +189,8 @@ class SemanticIndex:
     def arrays(self) -> dict[str, npt.NDArray[np.generic]]:
         """Everything but the model id, as named arrays (what a saved engine stores)."""
         return {
-            "paragraph_vectors": self.paragraph_vectors,
-            "clause_vectors": self.clause_vectors,
+            "paragraph_vectors": np.asarray(self.paragraph_vectors),
+            "clause_vectors": np.asarray(self.clause_vectors),
             "clause_entry": self.clause_entry,
             "clause_spans": self.clause_spans,
         }
@@ -303,7 +305,7 @@ class IvfLists:
     clause_lists: Ints
 
     @staticmethod
-    def train(tables: Sequence[npt.NDArray[np.floating[Any]]], seed: int = 0) -> Floats:
+    def train(tables: Sequence[Table], seed: int = 0) -> Floats:
         """Centroids by spherical k-means over a sample of the tables' (non-zero) rows."""
         found = [nonzero_rows(t) for t in tables]
         total = sum(len(f) for f in found)
@@ -317,7 +319,7 @@ class IvfLists:
         return _kmeans(np.concatenate(parts), count, rng)
 
     @staticmethod
-    def assign(vectors: npt.NDArray[np.floating[Any]], centroids: Floats) -> Ints:
+    def assign(vectors: Table, centroids: Floats) -> Ints:
         """The nearest centroid of each row (-1 for an all-zero row)."""
         found = np.empty(len(vectors), dtype=np.int32)
         for start in range(0, len(vectors), CHUNK_ROWS):
@@ -328,7 +330,7 @@ class IvfLists:
         return found
 
 
-def nonzero_rows(table: npt.NDArray[np.floating[Any]]) -> npt.NDArray[np.intp]:
+def nonzero_rows(table: Table) -> npt.NDArray[np.intp]:
     """The positions of a table's rows that are not all zeros (a chunk at a time: no mask
     of the whole table is made)."""
     found = [
@@ -392,9 +394,7 @@ class _Approximate:
         return _probe(self.clause_index, question)
 
 
-def _filled(
-    faiss: Any, quantizer: Any, dimension: int, vectors: npt.NDArray[Any], lists: Ints
-) -> Any:
+def _filled(faiss: Any, quantizer: Any, dimension: int, vectors: Table, lists: Ints) -> Any:
     index = faiss.IndexIVFScalarQuantizer(
         quantizer,
         dimension,

@@ -13,7 +13,9 @@ only the new ones.
 Arrays other than the index's and the paragraphs' ("rows", such as paragraph and clause
 vectors) travel too: each is declared aligned with the entries ("entry": one row per
 paragraph) or owned ("owner:NAME": rows listed by the entry that owns them in the int32
-array NAME, sorted by it), and is sliced and joined like the rest.
+array NAME, sorted by it), and is sliced and joined like the rest. The large ones (the
+vectors) are kept in segments (bot.loading.segments): slicing and joining them copies no row,
+and saving writes the new documents' rows alone.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Mapping, MutableSequence, Sequence
+from collections.abc import Collection, Mapping, MutableSequence, Sequence
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -35,10 +37,12 @@ from bot.core.lexicon import Lexicon
 from bot.core.models import Document, LazyParagraphs, Paragraph, Reference
 from bot.core.names import Acronym, Names
 from bot.core.postings import KINDS, IndexArrays
+from bot.loading.segments import Segmented, as_table, plain
 from bot.loading.store import Stored
 from bot.semantic_model.memory import release_memory
 
 Array = npt.NDArray[Any]
+Rows = Array | Segmented  # a row array, or one kept in segments (the vectors)
 DOCUMENTS_KEPT = 1024  # documents whose Paragraph objects a loaded engine keeps made
 PARAGRAPHS_ALONE = 8  # paragraphs made alone (hits of a search) kept per document kept
 PARAGRAPH_ARRAYS = ("line", "lead", "text_start", "text", "extra_start", "extra")
@@ -55,9 +59,9 @@ class ParagraphColumns:
     line: npt.NDArray[np.int32]
     lead: npt.NDArray[np.int32]  # characters of the text that are the lead words
     text_start: npt.NDArray[np.int64]  # per paragraph (+1), byte offsets into text
-    text: npt.NDArray[np.uint8]  # UTF-8
+    text: Rows  # UTF-8 (uint8), in segments once saved
     extra_start: npt.NDArray[np.int64]
-    extra: npt.NDArray[np.uint8]  # compact JSON, empty for a paragraph with nothing more
+    extra: Rows  # compact JSON (uint8), empty for a paragraph with nothing more; segments too
 
     @classmethod
     def of(cls, documents: Sequence[Document]) -> ParagraphColumns:
@@ -97,9 +101,9 @@ class ParagraphColumns:
             line=np.concatenate([p.line for p in parts]),
             lead=np.concatenate([p.lead for p in parts]),
             text_start=_joined([p.text_start for p in parts]),
-            text=np.concatenate([p.text for p in parts]),
+            text=Segmented.of([p.text for p in parts]),
             extra_start=_joined([p.extra_start for p in parts]),
-            extra=np.concatenate([p.extra for p in parts]),
+            extra=Segmented.of([p.extra for p in parts]),
         )
 
     def paragraphs(
@@ -108,13 +112,15 @@ class ParagraphColumns:
         """Paragraphs first..stop-1, made from the columns (ValueError if they do not parse)."""
         made = []
         t0, t1 = int(self.text_start[first]), int(self.text_start[stop])
-        blob = self.text[t0:t1].tobytes()
+        x0, x1 = int(self.extra_start[first]), int(self.extra_start[stop])
+        blob, extras = _bytes(self.text, t0, t1), _bytes(self.extra, x0, x1)
         starts = (self.text_start[first : stop + 1] - t0).tolist()
+        extra_starts = (self.extra_start[first : stop + 1] - x0).tolist()
         for offset, row in enumerate(range(first, stop)):
             text = blob[starts[offset] : starts[offset + 1]].decode()
             kind, number = KINDS[int(kinds[row])], int(numbers[row])
-            a, b = int(self.extra_start[row]), int(self.extra_start[row + 1])
-            extra = _parse_extra(self.extra[a:b].tobytes()) if b > a else {}
+            a, b = extra_starts[offset], extra_starts[offset + 1]
+            extra = _parse_extra(extras[a:b]) if b > a else {}
             made.append(
                 Paragraph(
                     id=f"{kind}{number}",
@@ -128,15 +134,24 @@ class ParagraphColumns:
             )
         return tuple(made)
 
-    def named(self) -> dict[str, Array]:
+    def named(self) -> dict[str, Rows]:
         return {f"paragraph_{f.name}": getattr(self, f.name) for f in fields(self)}
 
     @classmethod
-    def from_named(cls, arrays: Mapping[str, Array], count: int) -> ParagraphColumns:
+    def from_named(cls, arrays: Mapping[str, Rows], count: int) -> ParagraphColumns:
+        """The columns of a store (the texts may be segmented, the offsets may not)."""
         try:
-            made = cls(**{name: arrays[f"paragraph_{name}"] for name in PARAGRAPH_ARRAYS})
+            found = {name: arrays[f"paragraph_{name}"] for name in PARAGRAPH_ARRAYS}
         except KeyError as missing:
             raise ValueError(f"paragraph array {missing} is missing") from None
+        made = cls(
+            line=plain(found["line"]),
+            lead=plain(found["lead"]),
+            text_start=plain(found["text_start"]),
+            text=found["text"],
+            extra_start=plain(found["extra_start"]),
+            extra=found["extra"],
+        )
         for name, starts, total in (
             ("text_start", made.text_start, len(made.text)),
             ("extra_start", made.extra_start, len(made.extra)),
@@ -148,6 +163,10 @@ class ParagraphColumns:
         if len(made.line) != count or len(made.lead) != count:
             raise ValueError("paragraph arrays do not have one row per paragraph")
         return made
+
+
+def _bytes(rows: Rows, first: int, stop: int) -> bytes:
+    return np.asarray(as_table(rows[first:stop])).tobytes()
 
 
 def _extra(paragraph: Paragraph) -> bytes:
@@ -284,10 +303,15 @@ def _stat(value: Any) -> tuple[int, int, int] | None:
 
 
 # -- names ----------------------------------------------------------------------------------
-def names_to_json(names: Sequence[Names]) -> list[dict[str, Any]]:
-    """What bot.core.names derived for each document (deriving them reads every paragraph)."""
+def names_to_json(
+    names: Sequence[Names], kept: Sequence[Any] | None = None
+) -> list[dict[str, Any]]:
+    """What bot.core.names derived for each document (deriving them reads every paragraph);
+    `kept`: per document, its item as read from a store (reused), or None."""
     return [
-        {
+        item
+        if item is not None
+        else {
             "words": dict(n.words),
             "title": sorted(n.title),
             "acronyms": [
@@ -295,7 +319,7 @@ def names_to_json(names: Sequence[Names]) -> list[dict[str, Any]]:
             ],
             "shown": list(n.shown),
         }
-        for n in names
+        for n, item in zip(names, kept if kept is not None else [None] * len(names), strict=True)
     ]
 
 
@@ -415,14 +439,16 @@ class SavedEngine:
     lexicon: Lexicon
     intents: list[Intent]
     keys: dict[str, str]
-    rows: dict[str, Array] = field(default_factory=dict)  # further arrays, see the module
+    rows: dict[str, Rows] = field(default_factory=dict)  # further arrays, see the module
     row_kinds: dict[str, str] = field(default_factory=dict)  # name -> "entry" | "owner:NAME"
     names: list[Names] | None = None  # per document (bot.core.names), when saved
     shared: dict[str, Array] = field(default_factory=dict)  # arrays of no one row (centroids)
+    # Per document, its names as read from names.json (saved again as they are), or None.
+    names_json: list[Any] | None = None
 
-    def files(self) -> tuple[dict[str, Array], dict[str, Any], dict[str, Any]]:
+    def files(self) -> tuple[dict[str, Rows], dict[str, Any], dict[str, Any]]:
         """(arrays, JSON documents, meta) for bot.loading.store.write."""
-        arrays = {**self.index.named(), **self.paragraphs.named()}
+        arrays: dict[str, Rows] = {**self.index.named(), **self.paragraphs.named()}
         arrays.update({f"rows_{name}": array for name, array in self.rows.items()})
         arrays.update({f"shared_{name}": array for name, array in self.shared.items()})
         documents = {
@@ -432,7 +458,7 @@ class SavedEngine:
             "intents": intents_to_json(self.intents),
         }
         if self.names is not None:
-            documents["names"] = names_to_json(self.names)
+            documents["names"] = names_to_json(self.names, self.names_json)
         meta = {
             "keys": dict(self.keys),
             "rows": dict(self.row_kinds),
@@ -473,8 +499,9 @@ class SavedEngine:
         counts = [d.paragraphs for d in documents]
         if index.documents != len(documents) or counts != np.diff(index.doc_start).tolist():
             raise ValueError("documents.json and the index disagree on the paragraphs")
-        paragraphs = ParagraphColumns.from_named(stored.arrays, index.entries)
-        rows = {n: stored.arrays.get(f"rows_{n}") for n in row_kinds}
+        named = stored.named()
+        paragraphs = ParagraphColumns.from_named(named, index.entries)
+        rows = {n: named.get(f"rows_{n}") for n in row_kinds}
         missing_rows = [n for n, a in rows.items() if a is None]
         if missing_rows:
             raise ValueError(f"row arrays {missing_rows} are missing")
@@ -494,6 +521,7 @@ class SavedEngine:
             dict(row_kinds),
             names,
             {n: stored.arrays[f"shared_{n}"] for n in shared_names},
+            stored.documents["names"] if names is not None else None,
         )
         saved.check_rows()
         return saved
@@ -502,11 +530,12 @@ class SavedEngine:
         """The same engine over the arrays of the store it was just written to (memory-mapped:
         a build then keeps no more memory than a start from the saved engine would)."""
         index = IndexArrays.from_named(stored.arrays, self.index.tables())
+        named = stored.named()
         mapped = replace(
             self,
             index=index,
-            paragraphs=ParagraphColumns.from_named(stored.arrays, index.entries),
-            rows={n: stored.arrays[f"rows_{n}"] for n in self.row_kinds},
+            paragraphs=ParagraphColumns.from_named(named, index.entries),
+            rows={n: _found(named.get(f"rows_{n}"), n) for n in self.row_kinds},
             shared={n: stored.arrays[f"shared_{n}"] for n in self.shared},
         )
         mapped.check_rows()
@@ -521,29 +550,36 @@ class SavedEngine:
                     raise ValueError(f"row array {name} does not have one row per paragraph")
                 continue
             owner = self.rows.get(kind.removeprefix("owner:"))
-            if owner is None or owner.ndim != 1 or len(array) != len(owner):
+            if not isinstance(owner, np.ndarray) or owner.ndim != 1 or len(array) != len(owner):
                 raise ValueError(f"row array {name} does not match its owner array")
             if len(owner) and (
                 int(owner[0]) < 0 or int(owner[-1]) >= entries or np.any(np.diff(owner) < 0)
             ):
                 raise ValueError(f"owner array of {name} is not sorted within the paragraphs")
 
+    def owner(self, name: str) -> Array:
+        """An owner array (entry ids, sorted): plain, never segmented."""
+        owner = self.rows.get(name)
+        if not isinstance(owner, np.ndarray):
+            raise ValueError(f"owner array {name} is missing or segmented")
+        return owner
+
     def slice(self, first: int, stop: int) -> Slice:
         """Documents first..stop-1, to be joined with others into a new engine."""
         e0 = int(self.index.doc_start[first])
         e1 = int(self.index.doc_start[stop])
-        rows: dict[str, Array] = {}
+        rows: dict[str, Rows] = {}
         for name, kind in self.row_kinds.items():
             if kind == "entry":
                 rows[name] = self.rows[name][e0:e1]
-            else:
-                owner = self.rows[kind.removeprefix("owner:")]
-                a, b = np.searchsorted(owner, [e0, e1])
-                rows[name] = self.rows[name][a:b]
-        for name, kind in self.row_kinds.items():
-            if kind == "entry" or kind.removeprefix("owner:") != name:
                 continue
-            rows[name] = (rows[name] - e0).astype(self.rows[name].dtype)  # owners from 0
+            owned_by = kind.removeprefix("owner:")
+            owner = self.owner(owned_by)
+            a, b = (int(n) for n in np.searchsorted(owner, [e0, e1]))
+            if name == owned_by:
+                rows[name] = (owner[a:b] - e0).astype(owner.dtype)  # owners from 0
+            else:
+                rows[name] = self.rows[name][a:b]
         return Slice(
             documents=self.documents[first:stop],
             kinds=self.index.kinds[e0:e1],
@@ -565,7 +601,7 @@ class Slice:
     numbers: npt.NDArray[np.int32]
     doc_start: npt.NDArray[np.int64]  # per document (+1)
     paragraphs: ParagraphColumns
-    rows: Mapping[str, Array]
+    rows: Mapping[str, Rows]
 
     @property
     def entries(self) -> int:
@@ -573,42 +609,89 @@ class Slice:
 
 
 def join_rows(
-    slices: MutableSequence[Slice], row_kinds: Mapping[str, str], *, release: bool = False
-) -> dict[str, Array]:
+    slices: MutableSequence[Slice],
+    row_kinds: Mapping[str, str],
+    *,
+    segmented: Collection[str] = (),
+    release: bool = False,
+) -> dict[str, Rows]:
     """The slices' row arrays end to end, owner ids renumbered, each written once into an
-    array of its final size. With `release`, each slice is replaced by one without rows as
-    soon as they are copied, so the arrays they were cut from (a batch of new documents'
-    vectors) are freed while the joined ones fill, not after."""
+    array of its final size; a `segmented` one is joined as pieces (bot.loading.segments):
+    a saved engine's segments stay where they are, and each run of new documents' rows is
+    copied into one array. With `release`, each slice is replaced by one without rows as soon
+    as they are copied, so the arrays they were cut from (a batch of new documents' vectors)
+    are freed while the joined ones fill, not after."""
     if not row_kinds:
         return {}
     owners = {k.removeprefix("owner:") for k in row_kinds.values() if k != "entry"}
-    joined: dict[str, Array] = {}
+    joined: dict[str, Rows] = {}
+    pieces: dict[str, list[Segmented]] = {}
+    # Per array and slice: the array its rows are copied into, and where (None: kept as is).
+    places: dict[str, list[tuple[Array, int] | None]] = {}
     for name in row_kinds:
         parts = [s.rows[name] for s in slices]
         if not parts:
             joined[name] = np.zeros(0)
             continue
-        first = parts[0]
-        dtype = np.result_type(*parts)
-        shape = (sum(len(p) for p in parts), *first.shape[1:])
-        joined[name] = np.empty(shape, dtype=dtype)
-    filled = dict.fromkeys(row_kinds, 0)
+        places[name] = []
+        if name not in segmented:
+            joined[name] = _filled_by(_plain(parts, name), places[name])
+            continue
+        pieces[name] = []
+        position = 0
+        while position < len(parts):
+            part = parts[position]
+            if isinstance(part, Segmented):
+                pieces[name].append(part)
+                places[name].append(None)
+                position += 1
+                continue
+            stop = position
+            while stop < len(parts) and not isinstance(parts[stop], Segmented):
+                stop += 1
+            run = _filled_by(_plain(parts[position:stop], name), places[name])
+            pieces[name].append(Segmented.new(run))
+            position = stop
     offset = 0
     for position, piece in enumerate(slices):
-        for name in row_kinds:
-            part, at = piece.rows[name], filled[name]
-            target = joined[name][at : at + len(part)]
+        for name in places:
+            place = places[name][position]
+            if place is None:
+                continue
+            part, (array, at) = piece.rows[name], place
+            assert isinstance(part, np.ndarray)  # _plain checked it
+            target = array[at : at + len(part)]
             if name in owners:
                 np.add(part, part.dtype.type(offset), out=target, casting="unsafe")
             else:
                 target[...] = part
-            filled[name] = at + len(part)
         offset += piece.entries
         if release:
             slices[position] = replace(piece, rows={})
             if position % RELEASE_EVERY == RELEASE_EVERY - 1:
                 release_memory()
+    for name, found in pieces.items():
+        joined[name] = Segmented.join(found)
     return joined
+
+
+def _plain(parts: Sequence[Rows], name: str) -> list[Array]:
+    plain = [p for p in parts if isinstance(p, np.ndarray)]
+    if len(plain) != len(parts):
+        raise ValueError(f"row array {name} is segmented")
+    return plain
+
+
+def _filled_by(parts: Sequence[Array], places: list[tuple[Array, int] | None]) -> Array:
+    """An empty array for the parts end to end; each part's place in it goes to `places`."""
+    array = np.empty(
+        (sum(len(p) for p in parts), *parts[0].shape[1:]), dtype=np.result_type(*parts)
+    )
+    at = 0
+    for part in parts:
+        places.append((array, at))
+        at += len(part)
+    return array
 
 
 def lazy_documents(
@@ -651,6 +734,12 @@ def lazy_documents(
 
 
 # -- helpers --------------------------------------------------------------------------------
+def _found(rows: Rows | None, name: str) -> Rows:
+    if rows is None:
+        raise ValueError(f"row array {name} is missing")
+    return rows
+
+
 def _starts(sizes: Sequence[int] | npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
     starts = np.zeros(len(sizes) + 1, dtype=np.int64)
     np.cumsum(sizes, out=starts[1:])

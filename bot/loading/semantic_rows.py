@@ -29,6 +29,8 @@ from bot.core.semantic import (
 )
 from bot.core.text import clause_spans
 from bot.loading.progress import Progress
+from bot.loading.saved import Rows
+from bot.loading.segments import as_table, plain
 from bot.semantic_model import OnnxEncoder
 from bot.semantic_model.memory import release_memory
 from bot.semantic_model.standin import StandInEncoder
@@ -40,6 +42,8 @@ UNASSIGNED = -1  # the list of a row not assigned yet (no centroids, or a new ro
 # Documents embedded at a time: their float32 vectors are made, then stored as float16.
 EMBED_DOCUMENTS = 100
 
+# The vectors: kept in segments, so that adding a resolution writes its rows alone.
+SEGMENTED = frozenset({"paragraph_vectors", "clause_vectors"})
 KINDS = {
     "paragraph_vectors": "entry",
     "paragraph_lists": "entry",
@@ -57,6 +61,12 @@ class SemanticRows:
         self.encoder = encoder
         # Whether the model was loaded before this build needed it (for questions, say).
         self._loaded_before = getattr(encoder, "loaded", True)
+
+    def prepare(self) -> None:
+        """New documents are about to be embedded: the model (when not loaded yet) loads in a
+        thread while they are parsed and indexed."""
+        if isinstance(self.encoder, OnnxEncoder) and not self.encoder.loaded:
+            self.encoder.load_in_background()
 
     def release(self) -> None:
         """Every new document's rows are made: a model loaded for them alone is closed (a
@@ -76,6 +86,10 @@ class SemanticRows:
     @property
     def kinds(self) -> Mapping[str, str]:
         return KINDS
+
+    @property
+    def segmented(self) -> frozenset[str]:
+        return SEGMENTED
 
     def rows(self, documents: Sequence[Document], progress: Progress) -> dict[str, Array]:
         """The documents' rows, embedded `EMBED_DOCUMENTS` at a time into float16 arrays of
@@ -109,11 +123,11 @@ class SemanticRows:
                 index = SemanticIndex.build(
                     chunk, self.encoder, advance, spans.of(entry, len(chunk))
                 )
-                vectors = index.paragraph_vectors
+                vectors = np.asarray(index.paragraph_vectors)
                 if vectors.shape != (len(chunk), dimension):  # nothing embedded
                     vectors = np.zeros((len(chunk), dimension), dtype=np.float32)
                 owners = index.clause_entry
-                clause_vectors = index.clause_vectors
+                clause_vectors = np.asarray(index.clause_vectors)
                 if clause_vectors.shape != (len(owners), dimension):  # no clauses
                     clause_vectors = np.zeros((len(owners), dimension), dtype=np.float32)
                 at, till = slice(entry, entry + len(chunk)), slice(clause, clause + len(owners))
@@ -129,11 +143,12 @@ class SemanticRows:
         return made
 
     def finish(
-        self, joined: dict[str, Array], kept: Mapping[str, Array], progress: Progress
-    ) -> tuple[dict[str, Array], dict[str, Array]]:
+        self, joined: dict[str, Rows], kept: Mapping[str, Array], progress: Progress
+    ) -> tuple[dict[str, Rows], dict[str, Array]]:
         """The inverted file's lists for the rows not assigned yet (and its centroids, trained
         when the engine first grows past exact search's size)."""
-        paragraphs, clauses = joined["paragraph_vectors"], joined["clause_vectors"]
+        paragraphs = as_table(joined["paragraph_vectors"])
+        clauses = as_table(joined["clause_vectors"])
         if len(paragraphs) + len(clauses) <= EXACT_MAX_ROWS and "centroids" not in kept:
             return joined, {}
         joined = dict(joined)
@@ -144,7 +159,7 @@ class SemanticRows:
             release_memory()
         with progress.phase("assigning", None):
             for vectors, name in ((paragraphs, "paragraph_lists"), (clauses, "clause_lists")):
-                lists = np.array(joined[name], dtype=np.int32)
+                lists = np.array(plain(joined[name]), dtype=np.int32)
                 todo = np.flatnonzero(lists == UNASSIGNED)
                 # A chunk of rows at a time: the rows to assign are not copied all at once.
                 for start in range(0, len(todo), CHUNK_ROWS):

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import gc
 import hashlib
 import logging
 import os
@@ -66,6 +67,7 @@ from bot.loading.saved import (
     join_rows,
     lazy_documents,
 )
+from bot.loading.segments import as_table, plain
 from bot.semantic_model.memory import large_blocks_mapped, release_memory
 
 log = logging.getLogger("bot.loading.engine")
@@ -78,6 +80,7 @@ CODE_FOLDERS = ("core", "loading", "pdfimport", "semantic_model")
 CODE_SUFFIXES = {".py", ".json"}
 RACY_NS = 2_000_000_000
 ROWS_BATCH = 500  # documents whose rows (vectors) are made in one call
+LATE_ROWS = 100  # new documents (at most) whose rows are made after the merge (_build)
 
 Array = npt.NDArray[Any]
 
@@ -186,7 +189,7 @@ def load_or_build(
         "rows": rows.key if rows is not None else "",
         "model": getattr(rows, "model_id", "") if rows is not None else "",
     }
-    with store.locked(folder) as writable:
+    with store.locked(folder) as writable, _CollectorPaused() as collector:
         saved, report.reason = _read(folder, keys["code"])
         lexicon, intents, problems = _lexicon_and_intents(saved, keys, thesaurus, intents_dir)
         keys["index"] = index_key(lexicon)
@@ -194,7 +197,7 @@ def load_or_build(
             report.reason = "the stopwords changed"
             saved = None
         problems = folder_problems(knowledge_dir, names) + problems
-        plan = _plan(knowledge_dir, names, saved, report, progress)
+        plan = _plan(knowledge_dir, names, saved, report, progress, rows, collector)
         problems += plan.problems
         if problems:
             raise LoadError(problems)
@@ -211,6 +214,26 @@ def load_or_build(
     report.seconds["total"] = time.perf_counter() - started
     _log(report, knowledge_dir)
     return engine, report
+
+
+class _CollectorPaused:
+    """The cyclic garbage collector off while a saved engine is read and updated for a few
+    documents: reading it makes hundreds of thousands of long-lived objects
+    (documents, names), and the collections their allocations triggered walked all of them
+    again and again (a quarter of an addition's CPU time at 10,000 resolutions, measured),
+    for next to no cyclic garbage. A large build runs with it on."""
+
+    def __enter__(self) -> _CollectorPaused:
+        self._enabled = gc.isenabled()
+        gc.disable()
+        return self
+
+    def resume(self) -> None:
+        if self._enabled:
+            gc.enable()
+
+    def __exit__(self, *exc: object) -> None:
+        self.resume()
 
 
 def engine_from(saved: SavedEngine, knowledge_dir: Path) -> AnswerEngine:
@@ -236,13 +259,15 @@ def semantic_index(saved: SavedEngine) -> SemanticIndex | None:
         return None
     lists = None
     if "centroids" in shared:
-        lists = IvfLists(shared["centroids"], rows["paragraph_lists"], rows["clause_lists"])
+        lists = IvfLists(
+            shared["centroids"], plain(rows["paragraph_lists"]), plain(rows["clause_lists"])
+        )
     return SemanticIndex(
         saved.keys["model"],
-        rows["paragraph_vectors"],
-        rows["clause_vectors"],
-        rows["clause_entry"],
-        rows["clause_spans"].reshape(-1, 2),
+        as_table(rows["paragraph_vectors"]),
+        as_table(rows["clause_vectors"]),
+        saved.owner("clause_entry"),
+        plain(rows["clause_spans"]).reshape(-1, 2),
         lists,
     )
 
@@ -338,6 +363,8 @@ def _plan(
     saved: SavedEngine | None,
     report: BuildReport,
     progress: Progress,
+    rows: RowMaker | None = None,
+    collector: _CollectorPaused | None = None,
 ) -> _Plan:
     by_name = {d.file: d for d in saved.documents} if saved else {}
     states = file_states(knowledge_dir, names, by_name)
@@ -349,6 +376,11 @@ def _plan(
     problems: list[str] = []
     _read_aliases(knowledge_dir, steps, saved, problems)
     fresh = [s for s in steps if s.saved is None]
+    prepare = getattr(rows, "prepare", None)
+    if fresh and prepare is not None:
+        prepare()  # the row maker's model loads while the documents are parsed
+    if collector is not None and len(fresh) > LATE_ROWS:
+        collector.resume()  # a large build: its garbage is collected as it goes
     with progress.phase("documents", len(fresh), "parsed") as advance:
         for step in fresh:
             step.document, problem = parse_file(knowledge_dir / step.name, knowledge_dir)
@@ -422,15 +454,22 @@ def _build(
     # under another key: then for every document, once the slices are known.
     redo_rows = rows is not None and saved is not None and saved.keys.get("rows") != rows.key
     new_documents = [s.document for s in plan.steps if s.document is not None]
+    # A few new documents (an addition) are embedded once the index is merged: the model
+    # loads in a thread meanwhile (RowMaker.prepare, from _plan). Many (a first build) are
+    # embedded first, and each is freed as soon as its postings are made.
+    late = rows is not None and not redo_rows and len(new_documents) <= LATE_ROWS
     made_rows = []
-    if rows is not None and not redo_rows:
+    if rows is not None and not redo_rows and not late:
         made_rows = _made_rows(new_documents, rows, progress)
         _rows_made(rows)
+    late_documents = new_documents if late else []
     fresh = len(new_documents)
-    del new_documents  # each is freed once its postings are made (below)
+    del new_documents  # each is freed once its postings are made (below), unless late
     slices: list[Slice] = []
+    new_slices: list[int] = []  # positions of the new documents' slices
     placement: list[int | Run] = []  # per document: its saved position, or its postings
     names: list[Names] = []  # per document: what bot.core.names derives (saved ones kept)
+    names_json: list[Any] = []  # per document: the saved ones' names.json item, or None
     keep_names = (
         saved is not None
         and saved.names is not None
@@ -457,6 +496,8 @@ def _build(
                 run = document_postings(document, analyzer, tables)
                 placement.append(run)
                 names.append(named(document, step))
+                names_json.append(None)
+                new_slices.append(len(slices))
                 slices.append(
                     Slice(
                         documents=[SavedDocument.of(document, step.name, step.sha256, step.stat)],
@@ -498,19 +539,16 @@ def _build(
                     and old.aliases_sha256 == kept.aliases_sha256
                 ):
                     names.append(saved.names[step.saved + offset])
+                    kept_json = saved.names_json
+                    names_json.append(kept_json[step.saved + offset] if kept_json else None)
                 else:
                     [again] = documents_of(
                         saved.slice(step.saved + offset, step.saved + offset + 1)
                     )
                     names.append(named(again, kept))
+                    names_json.append(None)
             documents = [
-                replace(
-                    d,
-                    file=s.name,
-                    stat=s.stat,
-                    aliases=s.aliases,
-                    aliases_sha256=s.aliases_sha256,
-                )
+                d if _same_file(d, s) else _with_file(d, s)
                 for d, s in zip(piece.documents, steps, strict=True)
             ]
             slices.append(replace(piece, documents=documents))
@@ -525,7 +563,14 @@ def _build(
         del placement  # the new documents' postings
         release_memory()
         columns = ParagraphColumns.join([s.paragraphs for s in slices])
-        joined = join_rows(slices, row_kinds, release=True)
+    if rows is not None and late_documents:
+        made = _made_rows(late_documents, rows, progress)
+        _rows_made(rows)
+        for position, part in zip(new_slices, made, strict=True):
+            slices[position] = replace(slices[position], rows=part)
+    with progress.phase("merging", None):
+        segmented = getattr(rows, "segmented", ())
+        joined = join_rows(slices, row_kinds, segmented=segmented, release=True)
         release_memory()
     shared: dict[str, Array] = {}
     finish = getattr(rows, "finish", None)
@@ -543,6 +588,27 @@ def _build(
         row_kinds=row_kinds,
         names=names,
         shared=shared,
+        names_json=names_json,
+    )
+
+
+def _same_file(document: SavedDocument, step: _Step) -> bool:
+    return (document.file, document.stat, document.aliases, document.aliases_sha256) == (
+        step.name,
+        step.stat,
+        step.aliases,
+        step.aliases_sha256,
+    )
+
+
+def _with_file(document: SavedDocument, step: _Step) -> SavedDocument:
+    """A saved document under its file's current name, stat and aliases."""
+    return replace(
+        document,
+        file=step.name,
+        stat=step.stat,
+        aliases=step.aliases,
+        aliases_sha256=step.aliases_sha256,
     )
 
 

@@ -4,21 +4,26 @@ the saved engine's container (see bot.loading.saved for what goes in it).
 Layout (under knowledge/.cache/engine/):
 
     manifest.json        format and version, the generation folder, and for every file its
-                         kind, sha256 and, for an array, dtype and shape; then `meta`, small
-                         JSON the caller keys the store with
+                         kind, sha256 and, for an array, dtype and shape; the segments and,
+                         for each segmented array, its pieces; then `meta`, small JSON the
+                         caller keys the store with
     <generation>/NAME.npy   numpy's .npy format (a header and raw numbers)
     <generation>/NAME.json
+    segments/NAME-TOKEN.npy the segments of the segmented arrays (bot.loading.segments): kept
+                         from one store to the next while a piece of them is read
 
 A new store is written into a new generation folder and becomes current when manifest.json is
 replaced (one atomic rename), so a reader sees the old store or the new one, never half of one;
 old generations are removed afterwards (a process that still maps their files keeps them until
-it lets go). Nothing is unpickled: arrays are read with `allow_pickle=False` and must have a
-plain numeric dtype; every file's sha256 must match the manifest before it is used, except a
-file whose size, modification time and inode are still those recorded when it was written
-(its time was set into the past then, so any later write changes it; a copy has another
-inode): such a file is the one hashed at writing and is not hashed again at every start.
-Anything else (a truncated or edited file, a foreign manifest, a planted pickle) raises
-StoreRejected, and the caller builds again.
+it lets go). A segmented array is written as its new rows alone, in a new segment, unless it
+is due for merging or compacting (bot.loading.segments); the segments no piece reads any more
+are removed with the old generations. Nothing is unpickled: arrays are read with
+`allow_pickle=False` and must have a plain numeric dtype; every file's sha256 must match the
+manifest before it is used, except a file whose size, modification time and inode are still
+those recorded when it was written (its time was set into the past then, so any later write
+changes it; a copy has another inode): such a file is the one hashed at writing and is not
+hashed again at every start. Anything else (a truncated or edited file, a foreign manifest, a
+planted pickle) raises StoreRejected, and the caller builds again.
 """
 
 from __future__ import annotations
@@ -34,17 +39,20 @@ import secrets
 import shutil
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 import numpy.typing as npt
 
+from bot.loading.segments import Piece, Segmented
+
 FORMAT = "resbot-engine"
-VERSION = 1
+VERSION = 2
 MANIFEST = "manifest.json"
+SEGMENTS = "segments"
 LOCK = "lock"
 MANIFEST_MAX_BYTES = 1 << 20
 # Plain numbers only: an object dtype would need pickle.
@@ -67,6 +75,7 @@ ALLOWED_DTYPES = frozenset(
 )
 _NAME = re.compile(r"[a-z][a-z0-9_.]{0,63}")
 _GENERATION = re.compile(r"g[0-9a-f]{16}")
+_SEGMENT = re.compile(r"[a-z][a-z0-9_.]{0,63}-[0-9a-f]{16}")
 # Arrays smaller than this are read into memory; larger ones are memory-mapped.
 MAP_BYTES = 1 << 16
 WRITE_CHUNK = 1 << 24
@@ -85,12 +94,18 @@ class StoreRejected(Exception):
 
 @dataclass
 class Stored:
-    """What a store holds: arrays (memory-mapped, read-only), JSON documents, and `meta`."""
+    """What a store holds: arrays (memory-mapped, read-only), segmented arrays (pieces of
+    memory-mapped segments), JSON documents, and `meta`."""
 
     arrays: dict[str, Array] = field(default_factory=dict)
+    segmented: dict[str, Segmented] = field(default_factory=dict)
     documents: dict[str, Any] = field(default_factory=dict)
     meta: dict[str, Any] = field(default_factory=dict)
     generation: str = ""
+
+    def named(self) -> dict[str, Array | Segmented]:
+        """Every array by name, plain or segmented."""
+        return {**self.arrays, **self.segmented}
 
 
 # -- reading --------------------------------------------------------------------------------
@@ -121,7 +136,51 @@ def read(folder: Path, *, verify: bool = True, documents: bool = True) -> Stored
             stored.documents[name] = _json(path, name, entry, verify)
         else:
             raise StoreRejected(f"manifest.json: {name} is of unknown kind {kind!r}")
+    stored.segmented = _segmented(folder, manifest, verify)
     return stored
+
+
+def _segmented(folder: Path, manifest: dict[str, Any], verify: bool) -> dict[str, Segmented]:
+    """The segmented arrays: each segment read is checked and mapped once."""
+    segments, layout = manifest.get("segments", {}), manifest.get("segmented", {})
+    if not isinstance(segments, dict) or not isinstance(layout, dict):
+        raise StoreRejected("manifest.json lists no segments")
+    mapped: dict[str, Array] = {}
+    found: dict[str, Segmented] = {}
+    for name, spec in layout.items():
+        if not isinstance(name, str) or not _NAME.fullmatch(name) or not isinstance(spec, dict):
+            raise StoreRejected(f"manifest.json lists a bad segmented array {name!r}")
+        dtype, row_shape, pieces = spec.get("dtype"), spec.get("row_shape"), spec.get("pieces")
+        if dtype not in ALLOWED_DTYPES or not isinstance(row_shape, list):
+            raise StoreRejected(f"{name}: bad dtype or row shape")
+        if not isinstance(pieces, list):
+            raise StoreRejected(f"{name}: no pieces")
+        parts = []
+        for piece in pieces:
+            if not (
+                isinstance(piece, list)
+                and len(piece) == 3
+                and isinstance(piece[0], str)
+                and all(type(n) is int for n in piece[1:])
+            ):
+                raise StoreRejected(f"{name}: a malformed piece {piece!r}")
+            segment, first, stop = piece
+            source = mapped.get(segment)
+            if source is None:
+                entry = segments.get(segment)
+                if not _SEGMENT.fullmatch(segment) or not isinstance(entry, dict):
+                    raise StoreRejected(f"{name}: its segment {segment!r} is not listed")
+                if entry.get("kind") != "array":
+                    raise StoreRejected(f"{segment}: not an array")
+                path = folder / SEGMENTS / f"{segment}.npy"
+                source = mapped[segment] = _array(path, segment, entry, verify)
+            if source.ndim < 1 or source.dtype.str != dtype or list(source.shape[1:]) != row_shape:
+                raise StoreRejected(f"{name}: segment {segment} has other rows")
+            if not 0 <= first <= stop <= len(source):
+                raise StoreRejected(f"{name}: a piece beyond segment {segment}")
+            parts.append(Piece(source, first, stop, segment))
+        found[name] = Segmented(tuple(parts), np.dtype(dtype), tuple(row_shape))
+    return found
 
 
 def _manifest(folder: Path) -> dict[str, Any]:
@@ -216,20 +275,26 @@ def _json(path: Path, name: str, entry: dict[str, Any], verify: bool) -> Any:
 # -- writing --------------------------------------------------------------------------------
 def write(
     folder: Path,
-    arrays: Mapping[str, Array],
+    arrays: Mapping[str, Array | Segmented],
     documents: Mapping[str, Any],
     meta: Mapping[str, Any],
 ) -> str:
     """Save a new store and make it current; returns its generation. OSError when the folder
-    cannot be written (the caller then serves what it built without saving it)."""
+    cannot be written (the caller then serves what it built without saving it). A segmented
+    array's pieces of saved segments must be from the current store."""
     folder.mkdir(exist_ok=True)
     generation = "g" + secrets.token_hex(8)
     staging = folder / f"{generation}.tmp"
     staging.mkdir()
+    segments = _Segments(folder / SEGMENTS, _current_segments(folder))
     try:
         files: dict[str, dict[str, Any]] = {}
+        layout: dict[str, dict[str, Any]] = {}
         for name, array in arrays.items():
-            files[name] = _write_array(staging / f"{name}.npy", name, array)
+            if isinstance(array, Segmented):
+                layout[name] = segments.write(name, array)
+            else:
+                files[name] = _write_array(staging / f"{name}.npy", name, array)
         for name, value in documents.items():
             _check_name(name)
             data = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
@@ -237,25 +302,102 @@ def write(
             files[name] = {"kind": "json", "sha256": hashlib.sha256(data).hexdigest()}
         for name, entry in files.items():
             suffix = "npy" if entry["kind"] == "array" else "json"
-            stat = _settle(staging / f"{name}.{suffix}")
-            if stat is not None:
-                entry["stat"] = stat
+            _settled(staging / f"{name}.{suffix}", entry)
         os.replace(staging, folder / generation)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
+        segments.discard_written()
         raise
     manifest = {
         "format": FORMAT,
         "version": VERSION,
         "generation": generation,
         "files": files,
+        "segments": segments.used,
+        "segmented": layout,
         "meta": dict(meta),
     }
     pending = folder / f"{MANIFEST}.{generation}.tmp"
     pending.write_text(json.dumps(manifest, indent=1), encoding="utf-8")
     os.replace(pending, folder / MANIFEST)
     _remove_others(folder, generation)
+    segments.remove_unused()
     return generation
+
+
+@dataclass
+class _Segments:
+    """The segments of one write: those of the current store that are still read (`used`
+    keeps their manifest entries), and the ones written now."""
+
+    folder: Path
+    current: dict[str, dict[str, Any]]
+    used: dict[str, dict[str, Any]] = field(default_factory=dict)
+    written: list[Path] = field(default_factory=list)
+
+    def write(self, name: str, array: Segmented) -> dict[str, Any]:
+        """Write what is new of a segmented array, in one segment (with the rows of older
+        segments when it is due for merging or compacting: Segmented.to_write); returns its
+        manifest entry."""
+        _check_name(name)
+        for segment in array.segments():
+            if segment not in self.current:
+                raise ValueError(f"{name}: segment {segment} is not in the current store")
+        pieces = array.pieces
+        chosen = array.to_write({s: int(self.current[s]["shape"][0]) for s in array.segments()})
+        placed: dict[int, list[Any]] = {}  # piece position -> where it is written
+        if chosen:
+            self.folder.mkdir(exist_ok=True)
+            segment = f"{name}-{secrets.token_hex(8)}"
+            path = self.folder / f"{segment}.npy"
+            self.written.append(path)
+            blocks = [pieces[n].rows for n in chosen]
+            shape = (sum(len(b) for b in blocks), *array.row_shape)
+            self.used[segment] = _settled(
+                path, _write_blocks(path, segment, array.dtype, shape, blocks)
+            )
+            offset = 0
+            for n in chosen:
+                placed[n] = [segment, offset, offset + len(pieces[n])]
+                offset += len(pieces[n])
+        layout: list[list[Any]] = []
+        for n, piece in enumerate(pieces):
+            where = placed.get(n) or [piece.segment, piece.first, piece.stop]
+            if where[0] == piece.segment:
+                self.used[piece.segment] = self.current[piece.segment]
+            if layout and layout[-1][0] == where[0] and layout[-1][2] == where[1]:
+                layout[-1][2] = where[2]
+            else:
+                layout.append(where)
+        return {"dtype": array.dtype.str, "row_shape": list(array.row_shape), "pieces": layout}
+
+    def discard_written(self) -> None:
+        for path in self.written:
+            path.unlink(missing_ok=True)
+
+    def remove_unused(self) -> None:
+        """Segments no piece of the current store reads (and what an interrupted write left)."""
+        if not self.folder.is_dir():
+            return
+        for path in self.folder.iterdir():
+            if path.suffix != ".npy" or path.stem not in self.used:
+                path.unlink(missing_ok=True)
+
+
+def _current_segments(folder: Path) -> dict[str, dict[str, Any]]:
+    """The segments the current manifest lists (none when there is no usable manifest)."""
+    try:
+        segments = _manifest(folder).get("segments", {})
+    except StoreRejected:
+        return {}
+    return segments if isinstance(segments, dict) else {}
+
+
+def _settled(path: Path, entry: dict[str, Any]) -> dict[str, Any]:
+    stat = _settle(path)
+    if stat is not None:
+        entry["stat"] = stat
+    return entry
 
 
 def _check_name(name: str) -> None:
@@ -266,15 +408,38 @@ def _check_name(name: str) -> None:
 def _write_array(path: Path, name: str, array: Array) -> dict[str, Any]:
     _check_name(name)
     plain = np.ascontiguousarray(array)
-    if plain.dtype.str not in ALLOWED_DTYPES:
-        raise ValueError(f"{name}: dtype {plain.dtype} cannot be saved")
+    return _write_blocks(path, name, plain.dtype, plain.shape, [plain])
+
+
+def _write_blocks(
+    path: Path, name: str, dtype: np.dtype[Any], shape: tuple[int, ...], blocks: Sequence[Array]
+) -> dict[str, Any]:
+    """An array of `dtype` and `shape` whose rows are the blocks' end to end, as a .npy file;
+    returns its manifest entry."""
+    if dtype.str not in ALLOWED_DTYPES:
+        raise ValueError(f"{name}: dtype {dtype} cannot be saved")
     # The bytes np.save writes (a header, then the array's memory), without its copy of the
-    # data: hashed by another thread while this one writes them (hashlib and file writes
-    # both let go of the GIL), so a large array costs the longer of the two, not both.
+    # data: each large block hashed by another thread while this one writes it (hashlib and
+    # file writes both let go of the GIL), so it costs the longer of the two, not both.
     head = io.BytesIO()
-    np.lib.format.write_array_header_1_0(head, np.lib.format.header_data_from_array_1_0(plain))
-    data = memoryview(plain.reshape(-1).view(np.uint8).data) if plain.size else memoryview(b"")
+    header = {"descr": np.lib.format.dtype_to_descr(dtype), "fortran_order": False}
+    np.lib.format.write_array_header_1_0(head, {**header, "shape": tuple(shape)})
     digest = hashlib.sha256(head.getvalue())
+    with path.open("wb") as handle:
+        handle.write(head.getvalue())
+        for block in blocks:
+            plain = np.ascontiguousarray(block, dtype=dtype)
+            data = memoryview(plain.reshape(-1).view(np.uint8).data) if plain.size else b""
+            _write_hashed(handle, memoryview(data), digest)
+    return {
+        "kind": "array",
+        "dtype": dtype.str,
+        "shape": list(shape),
+        "sha256": digest.hexdigest(),
+    }
+
+
+def _write_hashed(handle: BinaryIO, data: memoryview, digest: Any) -> None:
     hashing = None
     if len(data) >= PARALLEL_HASH_BYTES:
         hashing = threading.Thread(target=digest.update, args=(data,), daemon=True)
@@ -282,25 +447,17 @@ def _write_array(path: Path, name: str, array: Array) -> dict[str, Any]:
     else:
         digest.update(data)
     try:
-        with path.open("wb") as handle:
-            handle.write(head.getvalue())
-            for start in range(0, len(data), WRITE_CHUNK):
-                handle.write(data[start : start + WRITE_CHUNK])
+        for start in range(0, len(data), WRITE_CHUNK):
+            handle.write(data[start : start + WRITE_CHUNK])
     finally:
         if hashing is not None:
             hashing.join()
-    return {
-        "kind": "array",
-        "dtype": plain.dtype.str,
-        "shape": list(plain.shape),
-        "sha256": digest.hexdigest(),
-    }
 
 
 def _remove_others(folder: Path, keep: str) -> None:
     """Generations other than `keep`, and what an interrupted write left behind."""
     for path in folder.iterdir():
-        if path.name in {keep, MANIFEST, LOCK}:
+        if path.name in {keep, MANIFEST, LOCK, SEGMENTS}:
             continue
         if path.is_dir() and not path.is_symlink():
             shutil.rmtree(path, ignore_errors=True)

@@ -5,6 +5,7 @@ and tokenizer files have been found inside the installed packages and their chec
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.resources
 import logging
@@ -181,6 +182,19 @@ class OnnxEncoder:
             self._session = session
             log.info("semantic model %s loaded from %s", self.spec.model_id, model)
         release_memory()  # what making the session took and freed (about 65 MB)
+
+    def load_in_background(self) -> threading.Thread:
+        """Start loading the session in a thread, for texts about to be encoded (a build
+        parses and indexes its new documents meanwhile; the first `encode` waits for it). A
+        failure is left to that `encode`, which loads again and reports it."""
+
+        def load() -> None:
+            with contextlib.suppress(SemanticUnavailable):
+                self._load()
+
+        thread = threading.Thread(target=load, name="model-load", daemon=True)
+        thread.start()
+        return thread
 
     def unload(self) -> None:
         """Close the session (a build that loaded the model for its texts gives its memory

@@ -20,7 +20,7 @@ import bot.core.semantic as semantic_module
 import bot.loading.semantic_rows as rows_module
 from bot.bench.synthetic import material_from, resolution
 from bot.core.semantic import SemanticIndex
-from bot.loading import snapshot
+from bot.loading import segments, snapshot, store
 from bot.loading.engine import load_engine
 from bot.loading.semantic_rows import SemanticRows
 from bot.semantic_model import MODEL, shared_encoder
@@ -83,8 +83,8 @@ def test_vectors_round_trip_as_float16_arrays(corpus: Path) -> None:
     assert_vectors(built)
     text = (folder(corpus) / "manifest.json").read_text()
     manifest = json.loads(text)
-    kinds = {n: f["dtype"] for n, f in manifest["files"].items() if n.startswith("rows_")}
-    assert kinds["rows_paragraph_vectors"] == kinds["rows_clause_vectors"] == "<f2"
+    kinds = {n: f["dtype"] for n, f in manifest["segmented"].items() if n.startswith("rows_")}
+    assert kinds == {"rows_paragraph_vectors": "<f2", "rows_clause_vectors": "<f2"}
     again = load_engine(corpus, INTENTS, semantic=True)
     assert_vectors(again)
     assert answers(again) == answers(built)
@@ -95,15 +95,38 @@ def test_vectors_round_trip_as_float16_arrays(corpus: Path) -> None:
     assert load_engine(corpus, INTENTS, semantic=True).semantic is not None
 
 
+def segment_files(knowledge: Path) -> dict[str, tuple[int, int, int]]:
+    """Each segment file's size, inode and modification time."""
+    found = (folder(knowledge) / store.SEGMENTS).iterdir()
+    return {p.name: (p.stat().st_size, p.stat().st_ino, p.stat().st_mtime_ns) for p in found}
+
+
+def segment_of(knowledge: Path, name: str) -> tuple[Path, dict[str, Any], dict[str, Any]]:
+    """The one segment of a row array: its path, its manifest entry, and the manifest."""
+    manifest = json.loads((folder(knowledge) / "manifest.json").read_text())
+    [[segment, _, _]] = manifest["segmented"][name]["pieces"]
+    path = folder(knowledge) / store.SEGMENTS / f"{segment}.npy"
+    return path, manifest["segments"][segment], manifest
+
+
 def test_only_the_new_or_changed_document_is_embedded(corpus: Path, embedded: list[str]) -> None:
     load_engine(corpus, INTENTS, semantic=True)
     assert len(embedded) == 5
+    before = segment_files(corpus)
     embedded.clear()
     extra = resolution(MATERIAL, 20, seed=SEED)
     (corpus / extra.filename).write_text(extra.text)
     added = load_engine(corpus, INTENTS, semantic=True)
     assert embedded == [extra.symbol]
     assert_vectors(added)
+    # Its rows alone were written, in a segment of their own beside the untouched ones.
+    after = segment_files(corpus)
+    # (a new segment for each segmented array: the two of vectors and the two of texts)
+    assert {n: after[n] for n in before} == before and len(after) == len(before) + 4
+    [new] = [d for d in added.documents if d.symbol == extra.symbol]
+    stored = store.read(folder(corpus)).segmented["rows_paragraph_vectors"]
+    fresh = [len(p) for p in stored.pieces if f"{p.segment}.npy" not in before]
+    assert fresh == [len(new.paragraphs)]
 
     embedded.clear()
     path = sorted(corpus.glob("A_RES_*.txt"))[1]
@@ -126,8 +149,7 @@ def test_altered_vectors_are_rejected_and_rebuilt(
     corpus: Path, caplog: pytest.LogCaptureFixture, embedded: list[str]
 ) -> None:
     load_engine(corpus, INTENTS, semantic=True)
-    manifest = json.loads((folder(corpus) / "manifest.json").read_text())
-    path = folder(corpus) / manifest["generation"] / "rows_paragraph_vectors.npy"
+    path, _, _ = segment_of(corpus, "rows_paragraph_vectors")
     data = bytearray(path.read_bytes())
     data[-3] ^= 0x40
     path.write_bytes(bytes(data))
@@ -168,13 +190,14 @@ def test_a_pickle_in_the_cache_folder_is_never_executed(
     assert not any(p.exists() for p in planted)
     # A pickle in place of the vectors, with the manifest fixed to match: rejected, rebuilt.
     manifest_path = folder(corpus) / "manifest.json"
-    manifest = json.loads(manifest_path.read_text())
+    path, entry, manifest = segment_of(corpus, "rows_clause_vectors")
     objects = tmp_path / "objects.npy"
     np.save(objects, np.array([Planted(marker)], dtype=object), allow_pickle=True)
     content = objects.read_bytes()
-    (folder(corpus) / manifest["generation"] / "rows_clause_vectors.npy").write_bytes(content)
-    entry = manifest["files"]["rows_clause_vectors"]
+    path.write_bytes(content)
     entry.update(sha256=hashlib.sha256(content).hexdigest(), dtype="|O", shape=[1])
+    manifest["segments"][path.stem] = entry
+    manifest["segmented"]["rows_clause_vectors"]["dtype"] = "|O"
     manifest_path.write_text(json.dumps(manifest))
     again = load_engine(corpus, INTENTS, semantic=True)
     assert not marker.exists()
@@ -211,6 +234,34 @@ def test_beyond_exact_search_an_inverted_file_kept_across_additions(
 
 
 FIELDS = ("paragraph_vectors", "clause_vectors", "clause_entry", "clause_spans")
+
+
+def test_segments_past_their_limits_are_merged_then_compacted(
+    corpus: Path, monkeypatch: pytest.MonkeyPatch, embedded: list[str]
+) -> None:
+    """Each addition writes a segment per segmented array; once one would span more than
+    MAX_SEGMENTS files, all but its largest are merged into one (the largest untouched), and
+    once a removal leaves too many dead rows, it is written as one segment again, in order;
+    nothing is embedded again."""
+    monkeypatch.setattr(segments, "MAX_SEGMENTS", 2)
+    load_engine(corpus, INTENTS, semantic=True)
+    first = segment_files(corpus)
+    for number in (30, 31):
+        extra = resolution(MATERIAL, number, seed=SEED)
+        (corpus / extra.filename).write_text(extra.text)
+        engine = load_engine(corpus, INTENTS, semantic=True)
+        assert_vectors(engine)
+    after = segment_files(corpus)
+    assert len(after) == 2 * len(first) and {n: after[n] for n in first} == first
+    for path in sorted(corpus.glob("A_RES_*.txt"))[:4]:
+        path.unlink()
+    embedded.clear()
+    engine = load_engine(corpus, INTENTS, semantic=True)
+    assert embedded == [] and len(engine.documents) == 3
+    assert_vectors(engine)
+    stored = store.read(folder(corpus)).segmented
+    assert all(len(s.pieces) == 1 for s in stored.values())
+    assert len(segment_files(corpus)) == len(first) and not set(first) & set(segment_files(corpus))
 
 
 def test_rows_made_a_few_documents_at_a_time_are_those_made_at_once(

@@ -1,4 +1,5 @@
-"""bot.loading.store: named arrays and JSON written whole, read back verified, never pickled."""
+"""bot.loading.store: named arrays and JSON written whole (segmented arrays: their new rows), read
+back verified, never pickled."""
 
 from __future__ import annotations
 
@@ -10,8 +11,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from bot.loading import store
+from bot.core.stacked import StackedRows
+from bot.loading import segments, store
+from bot.loading.segments import Segmented
 
 
 def test_a_round_trip_keeps_every_array_and_document(tmp_path: Path) -> None:
@@ -135,3 +140,113 @@ def test_a_file_is_hashed_again_only_once_written_since_or_copied(
     with pytest.raises(store.StoreRejected, match="sha256"):
         store.read(folder)
     assert hashed == ["ids"]
+
+
+# -- segmented arrays (issue 14: adding a resolution writes its rows alone) -------------------
+def segment_files(folder: Path) -> dict[str, tuple[int, int]]:
+    """Each segment file's inode and modification time."""
+    return {
+        p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in (folder / store.SEGMENTS).iterdir()
+    }
+
+
+def rows(first: int, count: int) -> np.ndarray:
+    return (np.arange(first, first + count, dtype=np.float16)[:, None] * np.ones(3)).astype(
+        np.float16
+    )
+
+
+def test_a_segmented_array_writes_its_new_rows_alone(tmp_path: Path) -> None:
+    base = rows(0, 40)
+    store.write(tmp_path, {"vectors": Segmented.new(base), "ids": np.arange(3)}, {}, {})
+    first = store.read(tmp_path).segmented["vectors"]
+    assert np.array_equal(np.asarray(first.table()), base)
+    before = segment_files(tmp_path)
+    assert len(before) == 1
+    # Rows 10..19 removed, three new rows between the others, two at the end.
+    added = Segmented.join(
+        [first[:10], Segmented.new(rows(100, 3)), first[20:], Segmented.new(rows(200, 2))]
+    )
+    store.write(tmp_path, {"vectors": added, "ids": np.arange(3)}, {}, {})
+    after = segment_files(tmp_path)
+    assert {n: after[n] for n in before} == before  # the first segment was not written again
+    assert len(after) == 2
+    read = store.read(tmp_path).segmented["vectors"]
+    expected = np.concatenate([base[:10], rows(100, 3), base[20:], rows(200, 2)])
+    assert np.array_equal(np.asarray(read.table()), expected)
+    assert [len(p) for p in read.pieces] == [10, 3, 20, 2]
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert len(manifest["segments"]) == 2 and len(manifest["segmented"]["vectors"]["pieces"]) == 4
+
+
+def test_segments_are_merged_and_compacted_past_their_limits(tmp_path: Path) -> None:
+    store.write(tmp_path, {"vectors": Segmented.new(rows(0, 20))}, {}, {})
+    [base] = segment_files(tmp_path).items()
+    expected = rows(0, 20)
+    for count in range(1, segments.MAX_SEGMENTS + 1):
+        saved = store.read(tmp_path).segmented["vectors"]
+        added = Segmented.join([saved, Segmented.new(rows(count, 1))])
+        store.write(tmp_path, {"vectors": added}, {}, {})
+        expected = np.concatenate([expected, rows(count, 1)])
+        read = store.read(tmp_path).segmented["vectors"]
+        assert np.array_equal(np.asarray(read.table()), expected)
+    # MAX_SEGMENTS + 1 segment files would be read: all but the largest merged into one.
+    assert [len(p) for p in read.pieces] == [20, segments.MAX_SEGMENTS]
+    assert segment_files(tmp_path) == dict([base, *segment_files(tmp_path).items()][1:])
+    assert len(segment_files(tmp_path)) == 2 and base in segment_files(tmp_path).items()
+    # Dead rows past DEAD_SHARE: the rows still read are written as one segment, in order.
+    kept = read[: len(read) // 2]
+    store.write(tmp_path, {"vectors": Segmented.join([kept, Segmented.new(rows(50, 1))])}, {}, {})
+    read = store.read(tmp_path).segmented["vectors"]
+    assert len(read.pieces) == 1 and len(segment_files(tmp_path)) == 1
+    expected = np.concatenate([expected[: len(expected) // 2], rows(50, 1)])
+    assert np.array_equal(np.asarray(read.table()), expected)
+    # More than MAX_PIECES pieces: compacted too.
+    many = Segmented.join([read[n : n + 1] for n in range(len(read))][::2] * 40)
+    assert len(many.pieces) > segments.MAX_PIECES
+    store.write(tmp_path, {"vectors": many}, {}, {})
+    read = store.read(tmp_path).segmented["vectors"]
+    assert len(read.pieces) == 1 and np.array_equal(np.asarray(read.table()), many.table())
+
+
+def test_a_segment_that_does_not_check_is_rejected(tmp_path: Path) -> None:
+    store.write(tmp_path, {"vectors": Segmented.new(rows(0, 30_000))}, {}, {})
+    [segment] = (tmp_path / store.SEGMENTS).iterdir()
+    with segment.open("r+b") as handle:
+        handle.seek(-1, 2)
+        handle.write(b"\x07")
+    with pytest.raises(store.StoreRejected, match="sha256"):
+        store.read(tmp_path)
+    # A piece beyond its segment, or a segment the manifest does not list.
+    path = tmp_path / "manifest.json"
+    for edit, why in (
+        (lambda m: m["segmented"]["vectors"]["pieces"][0].__setitem__(2, 10**6), "beyond"),
+        (
+            lambda m: m["segmented"]["vectors"]["pieces"][0].__setitem__(0, "x-0123456789abcdef"),
+            "not listed",
+        ),
+        (lambda m: m["segmented"]["vectors"].update(dtype="|O"), "bad dtype"),
+    ):
+        manifest = json.loads(path.read_text())
+        edit(manifest)
+        path.write_text(json.dumps(manifest))
+        with pytest.raises(store.StoreRejected, match=why):
+            store.read(tmp_path, verify=False)
+        store.write(tmp_path, {"vectors": Segmented.new(rows(0, 30))}, {}, {})
+
+
+@given(
+    sizes=st.lists(st.integers(0, 6), min_size=1, max_size=5),
+    picks=st.lists(st.integers(-40, 39), max_size=30),
+    window=st.tuples(st.integers(-45, 45), st.integers(-45, 45)),
+)
+def test_stacked_rows_read_as_their_rows_joined(
+    sizes: list[int], picks: list[int], window: tuple[int, int]
+) -> None:
+    parts = [rows(10 * n, size) for n, size in enumerate(sizes)]
+    stacked, joined = StackedRows.of(parts), np.concatenate(parts)
+    assert stacked.shape == joined.shape and len(stacked) == len(joined)
+    valid = [p for p in picks if -len(joined) <= p < len(joined)]
+    assert np.array_equal(stacked[np.array(valid, dtype=np.int64)], joined[valid])
+    assert np.array_equal(stacked[window[0] : window[1]], joined[window[0] : window[1]])
+    assert np.array_equal(np.asarray(stacked, dtype=np.float32), joined.astype(np.float32))
