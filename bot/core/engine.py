@@ -178,14 +178,13 @@ class AnswerEngine:
         self._vectors = BoundedCache(QUESTION_VECTORS)
         self.set_cache_size(self._cache.size)
 
-    def compile_patterns(self) -> None:
-        """Compile every intent pattern now; otherwise each is compiled when a message first
-        reaches it, which keeps a one-question start short."""
+    def prepare(self) -> None:
+        """What a long-running process does before the first message, which a one-question
+        start leaves to the messages that need it: compile every intent pattern (otherwise
+        each is compiled when a message first reaches it), and index the resolutions' names
+        and the corpus's joined words (otherwise the first message naming a resolution does:
+        over a second at 10,000 resolutions)."""
         self.classifier.compile_all()
-
-    def prepare_names(self) -> None:
-        """Index the resolutions' names and the corpus's joined words now; otherwise the first
-        message naming a resolution does (over a second at 10,000 resolutions)."""
         self.references.prepare()
         self._phrases.prepare()
 
@@ -339,8 +338,10 @@ class AnswerEngine:
             return answer.suggestions
         routed, state, named = asked.text, asked.state, asked.named
         words = ""
-        if answer.intent == "topic" and topic and followups.mentioned_elsewhere(self, topic, state):
-            words = dialogue.topic_phrase(topic, self.index.query(topic))
+        if answer.intent == "topic" and topic:
+            query = self.index.query(topic)
+            if followups.mentioned_elsewhere(self, query, state):
+                words = dialogue.topic_phrase(topic, query)
         current = self.documents[self.doc_index(answer.citations[0].document)]
         other = another_document(current, state, self.documents, self._symbols)
         if other is not None:

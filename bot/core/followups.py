@@ -9,6 +9,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from bot.core import dialogue
+from bot.core.analysis import Query
 from bot.core.answers import lists as listing
 from bot.core.answers import navigation, paragraphs
 from bot.core.answers.compose import fallback_answer, quoted_answer, short_label, whole
@@ -122,12 +123,12 @@ def elsewhere(engine: AnswerEngine, ask: Ask, match: IntentMatch, document: Docu
     return Composed(listed, topic=topic)
 
 
-def mentioned_elsewhere(engine: AnswerEngine, topic: str, state: ConversationState) -> bool:
-    """Whether other paragraphs of the resolution discussed deal with the topic too."""
+def mentioned_elsewhere(engine: AnswerEngine, query: Query, state: ConversationState) -> bool:
+    """Whether other paragraphs of the resolution discussed deal with the topic (its query)
+    too."""
     index = engine.doc_index(state.document)
     if index < 0:
         return False
-    query = engine.index.query(topic)
     found, _ = listing.topic_hits(index, query, engine.index, exclude=frozenset(state.cited))
     return bool(found)
 

@@ -234,13 +234,9 @@ class ParagraphIndex:
         """Entries whose kind carries a sentence vector (not footnotes)."""
         return np.asarray(self._kinds != KIND_CODES["fn"], dtype=bool)
 
-    def documents_holding(self, stems: Sequence[str]) -> frozenset[int]:
-        """The documents some (non-footnote) paragraph of which holds each of the stems (not
-        necessarily the same paragraph)."""
-        return frozenset(np.flatnonzero(self.document_mask(stems)).tolist())
-
     def document_mask(self, stems: Sequence[str]) -> npt.NDArray[np.bool_]:
-        """`documents_holding` as a mask over the documents (none when `stems` is empty)."""
+        """A mask of the documents some (non-footnote) paragraph of which holds each of the
+        stems, not necessarily the same paragraph (none when `stems` is empty)."""
         found: npt.NDArray[np.bool_] | None = None
         for stem in stems:
             held = self._stem_documents.get_or_compute(stem, self._documents_of)

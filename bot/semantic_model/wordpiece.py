@@ -53,10 +53,6 @@ class WordPiece:
                 break
         return [self.first, *pieces, self.last]
 
-    def batch(self, texts: Sequence[str]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-        """Ids and attention mask of several texts, padded to the longest."""
-        return self.padded([self.ids(t) for t in texts])
-
     def padded(
         self, rows: Sequence[Sequence[int]]
     ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:

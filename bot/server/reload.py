@@ -52,7 +52,7 @@ class Reloader:
             engine = await loop.run_in_executor(
                 None, self._loader, self._knowledge_dir, self._intents_dir
             )
-            await loop.run_in_executor(None, engine.compile_patterns)
+            await loop.run_in_executor(None, engine.prepare)  # as at start (prepare_to_serve)
             self._service.swap_engine(engine)
             # Objects frozen at start (prepare_to_serve) are never collected as cycles: let the
             # collector see them again, so that the replaced engine can be freed.

@@ -14,8 +14,8 @@ class ScriptedEngine:
         self.error = error
         self.messages: list[str] = []
 
-    def compile_patterns(self) -> None:
-        """Nothing to compile: the answer is scripted."""
+    def prepare(self) -> None:
+        """Nothing to prepare: the answer is scripted."""
 
     def reply(self, message: str, state: ConversationState, *, context_lost: bool = False) -> Turn:
         self.messages.append(message)

@@ -276,18 +276,10 @@ def companions(retrieved: Retrieved, kinds: Sequence[str] = ("pp", "op", "ax")) 
 DOMINANT_RATIO = 1.2
 
 
-def document_weights(index: ParagraphIndex, query: Query, documents: Sequence[int]) -> list[float]:
-    """For each of `documents`, how much of the question it holds, each term weighted by how
-    few of all the loaded documents hold it."""
-    weights = all_document_weights(index, query)
-    picked: list[float] = weights[np.asarray(documents, dtype=np.int64)].tolist()
-    return picked
-
-
-def all_document_weights(index: ParagraphIndex, query: Query) -> npt.NDArray[np.float64]:
-    """`document_weights` of every loaded document at once: a mask of the documents holding
-    each term (from each stem's documents, kept by the index), never a loop over documents.
-    The terms are added in order, as the sum of floats it replaces was."""
+def document_weights(index: ParagraphIndex, query: Query) -> npt.NDArray[np.float64]:
+    """For each loaded document, how much of the question it holds, each term weighted by how
+    few of the documents hold it: a mask of the documents holding each term (from each stem's
+    documents, kept by the index), never a loop over documents; the terms added in order."""
     count = len(index.documents)
     weights = np.zeros(count, dtype=np.float64)
     for term in query.terms:
@@ -306,7 +298,7 @@ def dominant_document(index: ParagraphIndex, query: Query, rivals: Sequence[int]
     if len(rivals) < 2 or not query.terms:
         return None
     candidates = np.asarray(rivals, dtype=np.int64)
-    weights = all_document_weights(index, query)[candidates]
+    weights = document_weights(index, query)[candidates]
     first = int(np.argmax(weights))
     best = float(weights[first])
     rest = np.delete(weights, first)
