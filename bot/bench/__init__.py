@@ -19,7 +19,7 @@ import bot
 from bot.bench.engine import EngineResult
 from bot.bench.http import SERVER_ENV, HttpResult
 from bot.bench.measure import MB, from_dict
-from bot.bench.procs import Limits, run_worker
+from bot.bench.procs import Limits, as_installed, run_worker
 
 PARTS = ("engine", "cold", "scale", "vectors", "http")
 PROJECT = Path(bot.__file__).resolve().parent.parent
@@ -44,6 +44,7 @@ def run_bench(args: argparse.Namespace) -> int:
         return 2
     knowledge, intents = Path(args.knowledge).resolve(), Path(args.intents).resolve()
     questions = questions_file(args.questions)
+    as_installed(Path(bot.__file__).resolve().parent)
     report = BenchReport(machine=machine())
     if "engine" not in skip:
         status("engine: latency over the eval questions, bm25s beside it")

@@ -3,6 +3,7 @@ ports. Each is started in its own session so that stopping it stops its workers 
 
 from __future__ import annotations
 
+import compileall
 import contextlib
 import json
 import os
@@ -45,6 +46,14 @@ class Limits:
     rss_bytes: int
     # events that reset the clock: a phase that finished gets a fresh allowance
     phases: Mapping[str, float] = field(default_factory=dict)
+
+
+def as_installed(package: Path) -> None:
+    """Start every child process as an installed program starts: the package's bytecode
+    compiled once, and PYTHONDONTWRITEBYTECODE dropped (a shell that sets it would otherwise
+    make each measured process compile every module again, about 80 ms of a cold start)."""
+    compileall.compile_dir(package, quiet=1)
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 
 
 def run_worker(
