@@ -536,9 +536,7 @@ class AnswerEngine:
             within = dialogue.Scope(dominant, False)
             again = self._retrieve_in_context(text, state, within, None)
             return self._topic_answer(ask._replace(scope=within), intent, again)
-        asked = asked_in(text)
-        if asked.kind == "now" and ask.named:
-            asked = Asked()  # "what does the space resolution say happens nowadays": the text
+        asked = asked_in(text, names_a_resolution=bool(ask.named))
         if has_cue(text, self.lexicon.source_cues) or retrieved.hits[0].paragraph.kind == "fn":
             asked = Asked()  # "where is it published?" asks for a source: a footnote gives it
         position = self._holding_fact(retrieved, asked, text)

@@ -342,6 +342,10 @@ def test_kinds_of_fact_asked_for():
     assert asked_in("What does article 9 of the treaty say?").article == "9"
     assert holds(asked_in("how many?"), "some 40 million people")
     assert asked_in("How big is the yearly budget?").kind == "money"  # an amount of money
+    # How things stand today, unless the question asks what a text says about it
+    assert asked_in("which cases is the court handling at the moment?").kind == "now"
+    assert asked_in("what does the text say happens nowadays?").kind == ""
+    assert asked_in("what happens nowadays?", names_a_resolution=True).kind == ""
     assert counted("How big is the yearly budget of the office?") == "budget"
     assert counted("how many people will be treated?") == "people"
     assert counted("What does it say about budgets?") == ""

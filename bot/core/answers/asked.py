@@ -176,12 +176,17 @@ class Asked:
         return NOUNS.get(self.kind, "that")
 
 
-def asked_in(question: str) -> Asked:
+def asked_in(question: str, *, names_a_resolution: bool = False) -> Asked:
+    """The kind of fact the question asks for. `names_a_resolution`: the question named one
+    (its words already taken out of `question`), so it asks what that text says, never how
+    things stand today ("what does the space resolution say happens nowadays")."""
     folded = fold(question)
     content = _ARTICLE_CONTENT.search(folded)
     if content and not _ACCORDING_TO_TEXT.search(folded):
         return Asked("article_text", content.group(1))
     kind = next((k for k, pattern in _ASKS if re.search(pattern, folded)), "")
+    if kind == "now" and names_a_resolution:
+        return Asked()
     article = _CITED_ARTICLE.search(folded)
     return Asked(kind, article.group(1) if article else "")
 
