@@ -255,24 +255,31 @@ class DocumentReferences:
         content = [w for w in content if not ORDINAL_WORDS.match(w)]
         if not content:
             return None
-        candidates = [i for i in range(len(self.documents)) if allowed is None or i in allowed]
         # Each word's weight in each candidate (those it does not name: 0, left out).
         table = [self._weights(word) for word in content]
         if allowed is not None:
             table = [{i: w for i, w in weights.items() if i in allowed} for weights in table]
-        current = set(candidates)
+        # The candidates left (None: every document, never listed: 10,000 of them at scale).
+        current: set[int] | None = allowed
         totals: dict[int, float] = {}
         # The most distinctive words first: a word no remaining candidate knows is noise; one
         # that some of them know narrows the candidates to those.
         for weights in sorted(table, key=lambda w: -max(w.values(), default=0.0)):
-            holding = sorted(i for i, w in weights.items() if w >= MIN_WEIGHT and i in current)
+            holding = {
+                i
+                for i, w in weights.items()
+                if w >= MIN_WEIGHT and (current is None or i in current)
+            }
             if holding:
-                candidates = holding
-                current = set(holding)
+                current = holding
             for i, weight in weights.items():
-                if i in current and weight:
+                if (current is None or i in current) and weight:
                     totals[i] = totals.get(i, 0.0) + weight
-        scores = {i: totals[i] for i in candidates if totals.get(i, 0.0) >= MIN_WEIGHT}
+        scores = {
+            i: totals[i]
+            for i in sorted(totals)
+            if (current is None or i in current) and totals[i] >= MIN_WEIGHT
+        }
         if not scores:
             return None
         best = max(scores.values())
