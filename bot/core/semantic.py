@@ -34,7 +34,10 @@ Ints = npt.NDArray[np.int32]
 # Kinds whose text carries meaning worth embedding: a footnote is a reference
 # ("A/CONF.157/24 (Part I), chap. III."), matched by its words alone.
 EMBEDDED_KINDS = frozenset({"pp", "op", "ax"})
-ENCODE_BATCH = 16
+# Texts handed to the encoder at a time, sorted by length: it runs them in batches of a token
+# budget, two batches at a time (bot.semantic_model.encoder), so a new resolution's ~55 texts
+# are one call whose batches share both cores (16 a call left most calls one or two batches).
+ENCODE_BATCH = 64
 # Exact search reads every row; beyond this many paragraph and clause rows, the inverted file
 # (measured on the bench machine: an exact product over 20,000 rows of 384 takes about 3 ms,
 # over 80,000 11-130 ms; the IVF 0.2-1.3 ms up to 800,000 rows).

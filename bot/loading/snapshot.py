@@ -60,6 +60,7 @@ from bot.loading.intents import load_intents
 from bot.loading.lexicon import load_lexicon
 from bot.loading.progress import Progress
 from bot.loading.saved import (
+    NamesRows,
     ParagraphColumns,
     SavedDocument,
     SavedEngine,
@@ -469,7 +470,7 @@ def _build(
     new_slices: list[int] = []  # positions of the new documents' slices
     placement: list[int | Run] = []  # per document: its saved position, or its postings
     names: list[Names] = []  # per document: what bot.core.names derives (saved ones kept)
-    names_json: list[Any] = []  # per document: the saved ones' names.json item, or None
+    names_kept: list[int | None] = []  # per document: its saved names' position, or None
     keep_names = (
         saved is not None
         and saved.names is not None
@@ -496,7 +497,7 @@ def _build(
                 run = document_postings(document, analyzer, tables)
                 placement.append(run)
                 names.append(named(document, step))
-                names_json.append(None)
+                names_kept.append(None)
                 new_slices.append(len(slices))
                 slices.append(
                     Slice(
@@ -539,14 +540,13 @@ def _build(
                     and old.aliases_sha256 == kept.aliases_sha256
                 ):
                     names.append(saved.names[step.saved + offset])
-                    kept_json = saved.names_json
-                    names_json.append(kept_json[step.saved + offset] if kept_json else None)
+                    names_kept.append(step.saved + offset)
                 else:
                     [again] = documents_of(
                         saved.slice(step.saved + offset, step.saved + offset + 1)
                     )
                     names.append(named(again, kept))
-                    names_json.append(None)
+                    names_kept.append(None)
             documents = [
                 d if _same_file(d, s) else _with_file(d, s)
                 for d, s in zip(piece.documents, steps, strict=True)
@@ -588,7 +588,9 @@ def _build(
         row_kinds=row_kinds,
         names=names,
         shared=shared,
-        names_json=names_json,
+        names_rows=NamesRows.assemble(
+            names, names_kept, saved.names_rows if saved is not None else None
+        ),
     )
 
 

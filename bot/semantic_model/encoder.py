@@ -12,6 +12,7 @@ import logging
 import os
 import threading
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -109,6 +110,12 @@ def verified(path: Path, expected: str, what: str) -> Path:
 # does not depend on the texts run with it (tested).
 MAX_BATCH_TOKENS = 512
 
+# Runs of the model at a time when texts make several batches (a new resolution's ~55 texts:
+# about 1.3 s of one core, the most of an addition at 1,000 resolutions). onnxruntime lets go
+# of the GIL while it runs, so a second run uses the second core; a question is one batch and
+# runs alone, on one intra-op thread.
+MODEL_RUNS = 2
+
 # Vectors remembered per encoder, by text (1.5 KB each): a reload re-encodes only the paragraphs
 # that changed, and a question asked again is not encoded again.
 TEXT_VECTORS = 20_000
@@ -118,9 +125,12 @@ class OnnxEncoder:
     """The Encoder protocol of bot.core.semantic on onnxruntime. One intra-op thread: answers
     are served from a shared machine, and a one-sentence question gains nothing from more."""
 
-    def __init__(self, spec: ModelSpec = MODEL, *, threads: int = 1) -> None:
+    def __init__(
+        self, spec: ModelSpec = MODEL, *, threads: int = 1, runs: int = MODEL_RUNS
+    ) -> None:
         self.spec = spec
         self.threads = threads
+        self.runs = runs
         self._session: Any = None
         self._tokenizer: WordPiece | None = None
         self._inputs: tuple[str, ...] = ()
@@ -228,7 +238,13 @@ class OnnxEncoder:
         groups = token_batches([len(r) for r in rows], MAX_BATCH_TOKENS)
         if len(groups) == 1:
             return self._pooled(session, tokenizer, rows)
-        return np.concatenate([self._pooled(session, tokenizer, rows[a:b]) for a, b in groups])
+        batches = [rows[a:b] for a, b in groups]
+        if self.runs < 2:
+            return np.concatenate([self._pooled(session, tokenizer, b) for b in batches])
+        # A batch's vectors do not depend on the batches run beside it (tested).
+        with ThreadPoolExecutor(min(self.runs, len(batches)), "model-run") as pool:
+            pooled = list(pool.map(lambda batch: self._pooled(session, tokenizer, batch), batches))
+        return np.concatenate(pooled)
 
     def _pooled(
         self, session: Any, tokenizer: WordPiece, rows: Sequence[Sequence[int]]
@@ -245,10 +261,12 @@ class OnnxEncoder:
 
     def __getstate__(self) -> dict[str, object]:
         """Pickled without its session: a copy loads the model again when it needs it."""
-        return {"spec": self.spec, "threads": self.threads}
+        return {"spec": self.spec, "threads": self.threads, "runs": self.runs}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__init__(state["spec"], threads=state["threads"])  # type: ignore[misc]
+        self.__init__(  # type: ignore[misc]
+            state["spec"], threads=state["threads"], runs=state["runs"]
+        )
 
 
 def token_batches(lengths: Sequence[int], budget: int) -> list[tuple[int, int]]:

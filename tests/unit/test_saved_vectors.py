@@ -121,8 +121,9 @@ def test_only_the_new_or_changed_document_is_embedded(corpus: Path, embedded: li
     assert_vectors(added)
     # Its rows alone were written, in a segment of their own beside the untouched ones.
     after = segment_files(corpus)
-    # (a new segment for each segmented array: the two of vectors and the two of texts)
-    assert {n: after[n] for n in before} == before and len(after) == len(before) + 4
+    # (a new segment for each segmented array: the two of vectors, the two of texts and the
+    # documents' names)
+    assert {n: after[n] for n in before} == before and len(after) == len(before) + 5
     [new] = [d for d in added.documents if d.symbol == extra.symbol]
     stored = store.read(folder(corpus)).segmented["rows_paragraph_vectors"]
     fresh = [len(p) for p in stored.pieces if f"{p.segment}.npy" not in before]

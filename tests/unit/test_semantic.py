@@ -171,15 +171,17 @@ def test_token_batches_stay_within_the_budget():
 
 
 def test_a_texts_vector_does_not_depend_on_the_texts_run_with_it():
-    """Issue 14: long texts are run a few at a time (MAX_BATCH_TOKENS), short ones many: the
-    vectors are those of each text run alone, bit for bit."""
+    """Issue 14: long texts are run a few at a time (MAX_BATCH_TOKENS), short ones many, two
+    batches at a time (MODEL_RUNS): the vectors are those of each text run alone, bit for bit."""
     encoder = OnnxEncoder()
     words = "the general assembly reaffirms the right to development and calls upon states"
     texts = [" ".join([words] * n) + f" {n}" for n in (1, 2, 3, 6, 12, 30)]
     together = encoder._run(texts)
     alone = np.concatenate([encoder._run([t]) for t in texts])
+    one_run = OnnxEncoder(runs=1)._run(texts)
+    assert encoder.runs == 2
     assert len(token_batches([len(encoder._tokenizer.ids(t)) for t in texts], 512)) > 1
-    assert np.array_equal(together, alone)
+    assert np.array_equal(together, alone) and np.array_equal(together, one_run)
 
 
 def test_a_build_closes_the_model_it_loaded_and_a_question_loads_it_again():

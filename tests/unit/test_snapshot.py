@@ -5,6 +5,7 @@ check out."""
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import logging
 import os
@@ -388,6 +389,40 @@ def test_a_duplicate_or_broken_new_file_is_reported(corpus: Path) -> None:
     with pytest.raises(LoadError) as raised:
         build(corpus)
     assert "is also in" in str(raised.value)
+
+
+def names_segments(knowledge: Path) -> dict[str, tuple[int, int, int]]:
+    """The names' segment files: size, inode and modification time."""
+    found = (engine_folder(knowledge) / store.SEGMENTS).glob("names_text-*.npy")
+    return {p.name: (p.stat().st_size, p.stat().st_ino, p.stat().st_mtime_ns) for p in found}
+
+
+def test_an_addition_writes_the_new_documents_names_alone(corpus: Path, tmp_path: Path) -> None:
+    """The documents' names are JSON rows kept in segments: adding a resolution writes its row
+    in a new segment and leaves the others as they were (not dumped, written nor hashed)."""
+    build(corpus)
+    before = names_segments(corpus)
+    (corpus / "A_RES_60_9.txt").write_text(resolution(MATERIAL, 30, seed=SEED).text)
+    engine, _ = build(corpus)
+    after = names_segments(corpus)
+    assert {n: after[n] for n in before} == before and len(after) == len(before) + 1
+    saved = snapshot.read(engine_folder(corpus))
+    reference = full_build(corpus, tmp_path)
+    assert saved.names == reference.names and saved.names is not None
+    assert engine.references.names == load_engine(corpus, INTENTS, snapshot=False).references.names
+
+
+def test_names_that_do_not_cover_the_documents_are_rejected(corpus: Path, caplog, parses) -> None:
+    build(corpus)
+    plant(corpus, "names_start", np_bytes(np.zeros(13, dtype=np.int64)))  # 12 documents
+    assert "names_start" in rejected(corpus, caplog, parses)
+
+
+def np_bytes(array: np.ndarray) -> bytes:
+    """An array as a .npy file's bytes."""
+    buffer = io.BytesIO()
+    np.save(buffer, array, allow_pickle=False)
+    return buffer.getvalue()
 
 
 def test_unchanged_files_are_not_read_again(
