@@ -21,12 +21,13 @@ and saving writes the new documents' rows alone.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
-from collections.abc import Collection, Mapping, MutableSequence, Sequence
+from collections.abc import Callable, Collection, Mapping, MutableSequence, Sequence
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -41,6 +42,9 @@ from bot.loading.segments import Segmented, as_table, plain
 from bot.loading.store import Stored
 from bot.semantic_model.memory import release_memory
 
+log = logging.getLogger("bot.loading.engine")
+
+T = TypeVar("T")
 Array = npt.NDArray[Any]
 Rows = Array | Segmented  # a row array, or one kept in segments (the vectors)
 DOCUMENTS_KEPT = 1024  # documents whose Paragraph objects a loaded engine keeps made
@@ -323,6 +327,64 @@ def names_to_json(
     ]
 
 
+class SavedNames:
+    """names.json as a store holds it (its digest checked when read), parsed when the engine
+    first needs a resolution's names: a message that names none never does, and parsing them
+    was half of a start at 10,000 resolutions. A file that does not parse (one a forged
+    manifest lets through) reads as no names, logged: the engine then derives them from the
+    documents (the same names, more slowly) and the next build saves them again."""
+
+    def __init__(self, raw: bytes) -> None:
+        self._raw = raw
+        self._items: list[Any] | None = None
+        self._names: list[Names] | None = None
+
+    def items(self) -> list[Any]:
+        """Per document, its item of names.json (saved again as it is)."""
+        if self._items is None:
+            try:
+                self._items = _list(json.loads(self._raw))
+            except ValueError as error:
+                log.warning("the saved names are not used (%s): derived again", error)
+                self._items = []
+            self._raw = b""
+        return self._items
+
+    def names(self) -> list[Names]:
+        if self._names is None:
+            try:
+                self._names = names_from_json(self.items())
+            except (ValueError, TypeError, re.error) as error:
+                log.warning("the saved names are not used (%s): derived again", error)
+                self._names, self._items = [], []
+        return self._names
+
+
+class LazyList(Sequence[T]):
+    """The list `make` returns, made when first read."""
+
+    def __init__(self, make: Callable[[], list[T]]) -> None:
+        self._make = make
+        self._made: list[T] | None = None
+
+    def _list(self) -> list[T]:
+        if self._made is None:
+            self._made = self._make()
+        return self._made
+
+    def __len__(self) -> int:
+        return len(self._list())
+
+    @overload
+    def __getitem__(self, index: int) -> T: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[T]: ...
+
+    def __getitem__(self, index: int | slice) -> T | list[T]:
+        return self._list()[index]
+
+
 def names_from_json(data: Any) -> list[Names]:
     found = []
     compiled: dict[tuple[str, int], re.Pattern[str]] = {}  # documents share many initials
@@ -441,10 +503,10 @@ class SavedEngine:
     keys: dict[str, str]
     rows: dict[str, Rows] = field(default_factory=dict)  # further arrays, see the module
     row_kinds: dict[str, str] = field(default_factory=dict)  # name -> "entry" | "owner:NAME"
-    names: list[Names] | None = None  # per document (bot.core.names), when saved
+    names: Sequence[Names] | None = None  # per document (bot.core.names), when saved
     shared: dict[str, Array] = field(default_factory=dict)  # arrays of no one row (centroids)
     # Per document, its names as read from names.json (saved again as they are), or None.
-    names_json: list[Any] | None = None
+    names_json: Sequence[Any] | None = None
 
     def files(self) -> tuple[dict[str, Rows], dict[str, Any], dict[str, Any]]:
         """(arrays, JSON documents, meta) for bot.loading.store.write."""
@@ -482,14 +544,12 @@ class SavedEngine:
             documents = documents_from_json(stored.documents["documents"])
             lexicon = lexicon_from_json(stored.documents["lexicon"])
             intents = intents_from_json(stored.documents["intents"])
-            names = (
-                names_from_json(stored.documents["names"]) if "names" in stored.documents else None
-            )
+            names, names_json = _names(stored)
         except KeyError as missing:
             raise ValueError(f"the store has no {missing}") from None
         except (TypeError, re.error) as error:
             raise ValueError(f"the store's JSON is malformed: {error}") from None
-        if names is not None and len(names) != len(documents):
+        if "names" in stored.documents and names is not None and len(names) != len(documents):
             raise ValueError("names.json does not have one entry per document")
         if not isinstance(tables, dict):
             raise ValueError("tables.json is not an object")
@@ -521,7 +581,7 @@ class SavedEngine:
             dict(row_kinds),
             names,
             {n: stored.arrays[f"shared_{n}"] for n in shared_names},
-            stored.documents["names"] if names is not None else None,
+            names_json,
         )
         saved.check_rows()
         return saved
@@ -588,6 +648,18 @@ class SavedEngine:
             paragraphs=self.paragraphs.slice(e0, e1),
             rows=rows,
         )
+
+
+def _names(stored: Stored) -> tuple[Sequence[Names] | None, Sequence[Any] | None]:
+    """The saved names and their names.json items: parsed when first read when the store left
+    names.json unparsed (bot.loading.snapshot.read), else now."""
+    raw = stored.unparsed.get("names")
+    if raw is not None:
+        saved = SavedNames(raw)
+        return LazyList(saved.names), LazyList(saved.items)
+    if "names" in stored.documents:
+        return names_from_json(stored.documents["names"]), stored.documents["names"]
+    return None, None
 
 
 @dataclass(frozen=True, slots=True)

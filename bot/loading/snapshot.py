@@ -274,7 +274,7 @@ def semantic_index(saved: SavedEngine) -> SemanticIndex | None:
 
 def read(folder: Path, *, verify: bool = True) -> SavedEngine:
     """The saved engine in `folder`; store.StoreRejected when it cannot be used."""
-    stored = store.read(folder, verify=verify)
+    stored = store.read(folder, verify=verify, unparsed=("names",))
     try:
         return SavedEngine.from_store(stored)
     except ValueError as error:
@@ -473,6 +473,7 @@ def _build(
     keep_names = (
         saved is not None
         and saved.names is not None
+        and len(saved.names) == len(saved.documents)  # else they did not parse: derived
         and saved.keys.get("lexicon") == keys["lexicon"]
     )
 

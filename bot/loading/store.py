@@ -39,7 +39,7 @@ import secrets
 import shutil
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -95,11 +95,13 @@ class StoreRejected(Exception):
 @dataclass
 class Stored:
     """What a store holds: arrays (memory-mapped, read-only), segmented arrays (pieces of
-    memory-mapped segments), JSON documents, and `meta`."""
+    memory-mapped segments), JSON documents (`unparsed`: those the reader parses itself, as
+    they were written, their digest checked), and `meta`."""
 
     arrays: dict[str, Array] = field(default_factory=dict)
     segmented: dict[str, Segmented] = field(default_factory=dict)
     documents: dict[str, Any] = field(default_factory=dict)
+    unparsed: dict[str, bytes] = field(default_factory=dict)
     meta: dict[str, Any] = field(default_factory=dict)
     generation: str = ""
 
@@ -109,11 +111,18 @@ class Stored:
 
 
 # -- reading --------------------------------------------------------------------------------
-def read(folder: Path, *, verify: bool = True, documents: bool = True) -> Stored:
+def read(
+    folder: Path,
+    *,
+    verify: bool = True,
+    documents: bool = True,
+    unparsed: Collection[str] = (),
+) -> Stored:
     """The current store of `folder`; StoreRejected when there is none or it does not check.
     `verify=False` skips the sha256 of each file (for a store this process has just written
     and hashed); dtypes, shapes and pickle-free loading are checked all the same.
-    `documents=False` leaves the JSON documents out (the caller has them)."""
+    `documents=False` leaves the JSON documents out (the caller has them); those named in
+    `unparsed` are read as bytes, for the caller to parse when it needs them."""
     manifest = _manifest(folder)
     generation = manifest.get("generation")
     files = manifest.get("files")
@@ -133,7 +142,10 @@ def read(folder: Path, *, verify: bool = True, documents: bool = True) -> Stored
             if not documents:
                 continue
             path = folder / generation / f"{name}.json"
-            stored.documents[name] = _json(path, name, entry, verify)
+            if name in unparsed:
+                stored.unparsed[name] = _json_bytes(path, name, entry, verify)
+            else:
+                stored.documents[name] = _json(path, name, entry, verify)
         else:
             raise StoreRejected(f"manifest.json: {name} is of unknown kind {kind!r}")
     stored.segmented = _segmented(folder, manifest, verify)
@@ -264,11 +276,18 @@ def _array(path: Path, name: str, entry: dict[str, Any], verify: bool) -> Array:
 
 
 def _json(path: Path, name: str, entry: dict[str, Any], verify: bool) -> Any:
+    try:
+        return json.loads(_json_bytes(path, name, entry, verify))
+    except ValueError as error:
+        raise StoreRejected(f"{name}: {error}") from None
+
+
+def _json_bytes(path: Path, name: str, entry: dict[str, Any], verify: bool) -> bytes:
     if verify:
         _checked_digest(path, name, entry)
     try:
-        return json.loads(path.read_bytes())
-    except (OSError, ValueError) as error:
+        return path.read_bytes()
+    except OSError as error:
         raise StoreRejected(f"{name}: {error}") from None
 
 

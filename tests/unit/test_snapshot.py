@@ -17,11 +17,11 @@ from typing import Any
 import numpy as np
 import pytest
 
-import bot.loading.documents
+import bot.core.parse
 from bot.bench.synthetic import material_from, resolution
 from bot.core.models import Document, LazyParagraphs
 from bot.core.text import clause_spans
-from bot.loading import snapshot, store
+from bot.loading import saved, snapshot, store
 from bot.loading.engine import load_engine
 from bot.loading.errors import LoadError
 from bot.loading.progress import Progress, Quiet
@@ -59,13 +59,13 @@ def corpus(tmp_path: Path) -> Path:
 def parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The files parsed from now on (the real parser, counted)."""
     seen: list[str] = []
-    real = bot.loading.documents.parse_document
+    real = bot.core.parse.parse_document
 
     def counting(text: str, source: str = "") -> Document:
         seen.append(Path(source).name)
         return real(text, source)
 
-    monkeypatch.setattr(bot.loading.documents, "parse_document", counting)
+    monkeypatch.setattr(bot.core.parse, "parse_document", counting)
     return seen
 
 
@@ -234,6 +234,60 @@ def test_a_foreign_manifest_is_rejected(corpus: Path, caplog, parses) -> None:
     assert "version" in rejected(corpus, caplog, parses)
     manifest_path.write_text(json.dumps({"format": "something else"}))
     assert "not a resbot engine" in rejected(corpus, caplog, parses)
+
+
+# -- names: read when a message first names a resolution -----------------------------------
+def test_the_saved_names_are_read_only_when_first_needed(
+    corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build(corpus)
+    read: list[int] = []
+    real = saved.names_from_json
+
+    def counting(data: Any) -> Any:
+        read.append(len(data))
+        return real(data)
+
+    monkeypatch.setattr(saved, "names_from_json", counting)
+    engine, report = build(corpus)
+    assert not report.saved
+    engine.reply("hello")
+    assert read == []  # a message that names no resolution
+    fresh = load_engine(corpus, INTENTS, snapshot=False)
+    assert engine.references.names == fresh.references.names
+    assert read == [12]
+
+
+def forge_names(corpus: Path, content: bytes) -> None:
+    """Replace names.json and fix the manifest to match, as whoever can write the folder
+    could."""
+    manifest_path = engine_folder(corpus) / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    (generation(corpus) / "names.json").write_bytes(content)
+    manifest["files"]["names"]["sha256"] = hashlib.sha256(content).hexdigest()
+    manifest_path.write_text(json.dumps(manifest))
+
+
+@pytest.mark.parametrize("content", [b"{not json", b'[{"words": 3}]', b"[]"])
+def test_saved_names_that_do_not_read_are_derived_again(
+    corpus: Path, tmp_path: Path, caplog, content: bytes
+) -> None:
+    build(corpus)
+    forge_names(corpus, content)
+    engine, report = build(corpus)
+    fresh = load_engine(corpus, INTENTS, snapshot=False)
+    with caplog.at_level(logging.WARNING, logger="bot.loading.engine"):
+        assert engine.references.names == fresh.references.names
+    assert answers(engine) == answers(fresh)
+    if content != b"[]":  # a list of the wrong length reads, and is not used
+        assert any("saved names are not used" in r.getMessage() for r in caplog.records)
+    # An update derives them again too, and saves them.
+    (corpus / "A_RES_60_9.txt").write_text(resolution(MATERIAL, 30, seed=SEED).text)
+    engine, report = build(corpus)
+    assert report.saved and report.parsed == 1
+    updated, reference = snapshot.read(engine_folder(corpus)), full_build(corpus, tmp_path)
+    assert updated.names is not None and reference.names is not None
+    assert list(updated.names) == list(reference.names)
 
 
 class Planted:

@@ -40,6 +40,17 @@ def test_a_round_trip_keeps_every_array_and_document(tmp_path: Path) -> None:
     assert isinstance(stored.arrays["ids"].base, np.memmap)
 
 
+def test_a_document_left_unparsed_is_read_as_its_bytes_and_checked(tmp_path: Path) -> None:
+    store.write(tmp_path, {"a": np.arange(3)}, {"names": [1, "é"], "other": {"b": 1}}, {})
+    stored = store.read(tmp_path, unparsed=("names",))
+    assert stored.documents == {"other": {"b": 1}}
+    assert json.loads(stored.unparsed["names"]) == [1, "é"]
+    path = tmp_path / stored.generation / "names.json"
+    path.write_bytes(path.read_bytes().replace(b"1", b"2"))
+    with pytest.raises(store.StoreRejected, match="sha256"):
+        store.read(tmp_path, unparsed=("names",))
+
+
 def test_a_new_store_replaces_the_old_one_whole(tmp_path: Path) -> None:
     first = store.write(tmp_path, {"a": np.arange(3)}, {}, {})
     second = store.write(tmp_path, {"b": np.arange(4)}, {}, {})
