@@ -320,7 +320,7 @@ def model_rate(knowledge: Path, texts: int = 160) -> float:
 
 def measure_serving(params: dict[str, Any], emit: Callable[..., None]) -> None:
     from bot.core.models import ConversationState
-    from bot.loading.engine import load_engine, prepare_to_serve
+    from bot.loading.engine import load_engine, prepare_to_serve, warm_semantic
 
     _mode(params)
     knowledge, intents = Path(params["knowledge"]), Path(params["intents"])
@@ -337,8 +337,7 @@ def measure_serving(params: dict[str, Any], emit: Callable[..., None]) -> None:
         rss=process_memory()[0],
         planned=len(texts),
     )
-    if engine.semantic is not None:  # as `resbot serve` does at start (bot.server.run)
-        engine.semantic.prepare()
+    warm_semantic(engine)  # as `resbot serve` does at start (bot.server.run)
     deadline = time.monotonic() + float(params["budget"])
     for text in bar(texts, desc="querying"):
         began = time.perf_counter()

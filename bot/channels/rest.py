@@ -11,8 +11,8 @@ from aiohttp import web
 
 from bot.channels.context import ChannelContext
 from bot.core.models import Answer
-from bot.render import plain_blocks
 from bot.render.layout import SUGGESTIONS_HEADING
+from bot.render.plain import plain_blocks
 from bot.server.payload import parse_ask_request, read_json_object
 from bot.server.settings import Settings
 

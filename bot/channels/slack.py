@@ -24,7 +24,7 @@ from yarl import URL
 
 from bot.channels.context import ChannelContext
 from bot.channels.slack_api import SlackWebApi
-from bot.render import slack_messages
+from bot.render.slack import slack_messages
 from bot.server.auth import secrets_equal
 from bot.server.errors import Refused, RequestError
 from bot.server.payload import parse_json_object, require_json

@@ -24,7 +24,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.channels.context import ChannelContext
-from bot.render import telegram_messages
+from bot.render.telegram import telegram_messages
 from bot.server.auth import secrets_equal
 from bot.server.errors import Refused, RequestError
 from bot.server.outbound import HttpResult, OutboundError

@@ -91,15 +91,15 @@ class DocumentReferences:
     stopwords: frozenset[str] = frozenset()
     synonyms: Sequence[Sequence[str]] = ()
     aliases: Mapping[str, Sequence[str]] = field(default_factory=dict)
-    # Names already derived (a saved engine's, one per document), else derived here.
+    # Names already derived (a saved engine's, one per document: it may read them only when
+    # first asked), else derived here.
     derived: Sequence[Names] | None = None
     # The texts of the paragraphs that may hold a phrase (None: any may), so that whether a
     # phrase names something else is read from a few paragraphs rather than every document.
     phrase_texts: Callable[[str], Iterable[str] | None] | None = None
-    names: list[Names] = field(init=False)
+    _names: list[Names] | None = field(init=False, default=None)
     _texts: list[str] | None = field(init=False, default=None)
     _titles: dict[int, str] = field(init=False, default_factory=dict)  # made when first read
-    _vocabulary: list[str] = field(init=False)
     # Made when first needed: each name word's documents, each acronym pattern's, and each
     # message word's weights in every document (see _weights).
     _by_word: dict[str, list[tuple[int, float]]] | None = field(init=False, default=None)
@@ -111,21 +111,25 @@ class DocumentReferences:
         init=False, default_factory=lambda: BoundedCache(WORDS_KEPT)
     )
 
-    def __post_init__(self) -> None:
-        if self.derived is not None and len(self.derived) == len(self.documents):
-            self.names = list(self.derived)
-        else:
-            self.names = [
-                derive_names(
-                    d,
-                    self.stemmer,
-                    self.stopwords,
-                    self.synonyms,
-                    self.aliases.get(d.symbol, ()),
-                )
-                for d in self.documents
-            ]
-        self._vocabulary = sorted({w for n in self.names for w in n.words if len(w) >= 4})
+    @property
+    def names(self) -> list[Names]:
+        """Each document's names, made when first needed: a message that names no resolution
+        never needs them (reading a saved engine's cost half of a start at 10,000)."""
+        if self._names is None:
+            if self.derived is not None and len(self.derived) == len(self.documents):
+                self._names = list(self.derived)
+            else:
+                self._names = [
+                    derive_names(
+                        d,
+                        self.stemmer,
+                        self.stopwords,
+                        self.synonyms,
+                        self.aliases.get(d.symbol, ()),
+                    )
+                    for d in self.documents
+                ]
+        return self._names
 
     def prepare(self) -> None:
         """Make the index of the names' words now rather than at the first mention of a

@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.core.models import Document
-from bot.core.parse import DocumentError, parse_document
 from bot.loading.aliases import load_aliases
 
 DOCUMENT_SUFFIXES = {".txt", ".pdf"}
@@ -76,6 +75,10 @@ def folder_problems(knowledge_dir: Path, files: Sequence[object]) -> list[str]:
 
 def parse_file(path: Path, knowledge_dir: Path) -> tuple[Document | None, str]:
     """The document in one file, or None and what is wrong with it (file:line: ...)."""
+    # Imported when a file is parsed: a start from the saved engine parses none, and the
+    # parser's import (its regular expressions compiled) is a tenth of such a start's imports.
+    from bot.core.parse import DocumentError, parse_document
+
     try:
         return parse_document(read_document_text(path, knowledge_dir), str(path)), ""
     except DocumentError as error:

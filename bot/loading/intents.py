@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from bot.core.answers.templates import META_FIELDS, template_fields
 from bot.core.intents import Intent, IntentPattern, expand_macros
 from bot.loading.patterns import pattern_problems
 from bot.loading.yamlfiles import line_of, packaged_schema, read_yaml, schema_problems
+
+if TYPE_CHECKING:
+    import yaml
 
 TEMPLATE_EXTRA_FIELDS = {"documents"}
 

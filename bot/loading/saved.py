@@ -21,12 +21,13 @@ and saving writes the new documents' rows alone.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
-from collections.abc import Collection, Mapping, MutableSequence, Sequence
+from collections.abc import Callable, Collection, Mapping, MutableSequence, Sequence
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -41,6 +42,9 @@ from bot.loading.segments import Segmented, as_table, plain
 from bot.loading.store import Stored
 from bot.semantic_model.memory import release_memory
 
+log = logging.getLogger("bot.loading.engine")
+
+T = TypeVar("T")
 Array = npt.NDArray[Any]
 Rows = Array | Segmented  # a row array, or one kept in segments (the vectors)
 DOCUMENTS_KEPT = 1024  # documents whose Paragraph objects a loaded engine keeps made
@@ -385,6 +389,18 @@ class NamesRows:
             raise ValueError("the saved names do not have one row per document")
         return found
 
+    def names_or_none(self) -> list[Names]:
+        """The rows read back when first needed (a message that names no resolution never
+        reads them; parsing them was half of a start at 10,000 resolutions). Rows that do not
+        parse (only a forged manifest lets such bytes through its digests) read as no names,
+        logged: the engine then derives them from the documents (the same names, more slowly)
+        and the next update saves them again."""
+        try:
+            return self.names()
+        except (ValueError, TypeError, re.error) as error:
+            log.warning("the saved names are not used (%s): derived again", error)
+            return []
+
     def named(self) -> dict[str, Rows]:
         return {"names_start": self.start, "names_text": self.text}
 
@@ -397,6 +413,31 @@ class NamesRows:
         if count and int(np.diff(start).min()) <= 0:
             raise ValueError("names_start goes backwards")
         return made
+
+
+class LazyList(Sequence[T]):
+    """The list `make` returns, made when first read."""
+
+    def __init__(self, make: Callable[[], list[T]]) -> None:
+        self._make = make
+        self._made: list[T] | None = None
+
+    def _list(self) -> list[T]:
+        if self._made is None:
+            self._made = self._make()
+        return self._made
+
+    def __len__(self) -> int:
+        return len(self._list())
+
+    @overload
+    def __getitem__(self, index: int) -> T: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[T]: ...
+
+    def __getitem__(self, index: int | slice) -> T | list[T]:
+        return self._list()[index]
 
 
 def names_from_json(data: Any) -> list[Names]:
@@ -517,7 +558,7 @@ class SavedEngine:
     keys: dict[str, str]
     rows: dict[str, Rows] = field(default_factory=dict)  # further arrays, see the module
     row_kinds: dict[str, str] = field(default_factory=dict)  # name -> "entry" | "owner:NAME"
-    names: list[Names] | None = None  # per document (bot.core.names), when saved
+    names: Sequence[Names] | None = None  # per document (bot.core.names), when saved
     shared: dict[str, Array] = field(default_factory=dict)  # arrays of no one row (centroids)
     # The names as saved (read from a store, or joined from its rows and the new documents'):
     # made from `names` when None.
@@ -564,7 +605,7 @@ class SavedEngine:
             names_rows = (
                 NamesRows.from_named(named, len(documents)) if "names_start" in named else None
             )
-            names = names_rows.names() if names_rows is not None else None
+            names = LazyList(names_rows.names_or_none) if names_rows is not None else None
         except KeyError as missing:
             raise ValueError(f"the store has no {missing}") from None
         except (TypeError, re.error) as error:

@@ -474,6 +474,7 @@ def _build(
     keep_names = (
         saved is not None
         and saved.names is not None
+        and len(saved.names) == len(saved.documents)  # else they did not parse: derived
         and saved.keys.get("lexicon") == keys["lexicon"]
     )
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from bot.core.engine import AnswerEngine
-from bot.loading.engine import load_engine, prepare_to_serve
+from bot.loading.engine import load_engine, prepare_to_serve, warm_semantic
 from bot.loading.errors import LoadError
 from bot.server import keys as appkeys
 from bot.server.app import create_app
@@ -68,15 +68,20 @@ def serve_command(settings: Settings) -> int:
     return run_worker(settings, engine, Listening())
 
 
-def warm_vectors(engine: AnswerEngine) -> None:
-    """Make what a semantic search reads (the inverted file, filled from the saved vectors, or
-    their float32 copy) in the background, so the first question that needs it does not wait."""
-    if engine.semantic_on and engine.semantic is not None:
-        threading.Thread(target=engine.semantic.prepare, name="warm-vectors", daemon=True).start()
+def warm_vectors(engine: AnswerEngine) -> threading.Thread | None:
+    """Make the model's session and what a semantic search reads in the background
+    (bot.loading.engine.warm_semantic), so the first question that needs them does not wait.
+    The caller joins the thread before the process exits: a session still being made at
+    exit aborts the process."""
+    if not engine.semantic_on or engine.semantic is None:
+        return None
+    thread = threading.Thread(target=warm_semantic, args=(engine,), name="warm-vectors")
+    thread.start()
+    return thread
 
 
 def run_worker(settings: Settings, engine: AnswerEngine, listening: Listening) -> int:
-    warm_vectors(engine)
+    warming = warm_vectors(engine)
     try:
         asyncio.run(serve(settings, engine, listening))
     except OSError as error:
@@ -85,6 +90,9 @@ def run_worker(settings: Settings, engine: AnswerEngine, listening: Listening) -
             file=sys.stderr,
         )
         return 1
+    finally:
+        if warming is not None:
+            warming.join()
     return 0
 
 

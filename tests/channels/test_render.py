@@ -8,15 +8,11 @@ from typing import Any
 import pytest
 
 from bot.core.models import Answer, Citation, ConversationState, Quote
-from bot.render import (
-    render_html,
-    render_plain,
-    render_slack,
-    render_telegram,
-    slack_messages,
-    telegram_messages,
-)
+from bot.render.html import render_html
 from bot.render.layout import layout, pack, split_words, utf16_len
+from bot.render.plain import render_plain
+from bot.render.slack import render_slack, slack_messages
+from bot.render.telegram import render_telegram, telegram_messages
 
 HOSTILE = "<script>alert('x')</script> & \"q\" *bold* _it_ ~st~ `code` <!channel> <@U1>"
 

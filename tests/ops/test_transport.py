@@ -44,7 +44,12 @@ MALFORMED = {
 
 
 # What a server logs at start and stop, whatever the requests: not what a request caused.
-LIFECYCLE_LOGGERS = (" bot.server.run ", " bot.web.routes ", " bot.loading.")
+LIFECYCLE_LOGGERS = (
+    " bot.server.run ",
+    " bot.web.routes ",
+    " bot.loading.",
+    " bot.semantic_model.",
+)
 
 
 def request_lines(log: str) -> list[str]:

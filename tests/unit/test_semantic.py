@@ -22,7 +22,7 @@ from bot.core.models import ConversationState
 from bot.core.routing import Ask
 from bot.core.semantic import Encoder, SemanticIndex
 from bot.core.verify import quote_problems
-from bot.loading.engine import load_engine
+from bot.loading.engine import load_engine, warm_semantic
 from bot.semantic_model import (
     MODEL,
     OnnxEncoder,
@@ -131,6 +131,19 @@ def test_an_altered_model_file_is_refused(caplog):
     finally:
         logger.removeHandler(caplog.handler)
     assert "semantic matching off" in caplog.text
+
+
+def test_a_server_makes_the_model_session_before_the_vector_search(
+    semantic_engine: AnswerEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Making the session takes about 220 MiB for a moment: on top of the filled vector search
+    it was the peak of serving (bot.loading.engine.warm_semantic)."""
+    assert semantic_engine.semantic_on
+    made: list[str] = []
+    monkeypatch.setattr(type(semantic_engine.encoder), "load", lambda _: made.append("model"))
+    monkeypatch.setattr(SemanticIndex, "prepare", lambda _: made.append("vectors"))
+    warm_semantic(semantic_engine)
+    assert made == ["model", "vectors"]
 
 
 def test_an_encoder_that_cannot_run_leaves_the_engine_lexical(semantic_engine):

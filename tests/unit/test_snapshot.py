@@ -18,11 +18,11 @@ from typing import Any
 import numpy as np
 import pytest
 
-import bot.loading.documents
+import bot.core.parse
 from bot.bench.synthetic import material_from, resolution
 from bot.core.models import Document, LazyParagraphs
 from bot.core.text import clause_spans
-from bot.loading import snapshot, store
+from bot.loading import saved, snapshot, store
 from bot.loading.engine import load_engine
 from bot.loading.errors import LoadError
 from bot.loading.progress import Progress, Quiet
@@ -60,13 +60,13 @@ def corpus(tmp_path: Path) -> Path:
 def parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The files parsed from now on (the real parser, counted)."""
     seen: list[str] = []
-    real = bot.loading.documents.parse_document
+    real = bot.core.parse.parse_document
 
     def counting(text: str, source: str = "") -> Document:
         seen.append(Path(source).name)
         return real(text, source)
 
-    monkeypatch.setattr(bot.loading.documents, "parse_document", counting)
+    monkeypatch.setattr(bot.core.parse, "parse_document", counting)
     return seen
 
 
@@ -235,6 +235,63 @@ def test_a_foreign_manifest_is_rejected(corpus: Path, caplog, parses) -> None:
     assert "version" in rejected(corpus, caplog, parses)
     manifest_path.write_text(json.dumps({"format": "something else"}))
     assert "not a resbot engine" in rejected(corpus, caplog, parses)
+
+
+# -- names: read when a message first names a resolution -----------------------------------
+def test_the_saved_names_are_read_only_when_first_needed(
+    corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build(corpus)
+    read: list[int] = []
+    real = saved.names_from_json
+
+    def counting(data: Any) -> Any:
+        read.append(len(data))
+        return real(data)
+
+    monkeypatch.setattr(saved, "names_from_json", counting)
+    engine, report = build(corpus)
+    assert not report.saved
+    engine.reply("hello")
+    assert read == []  # a message that names no resolution
+    fresh = load_engine(corpus, INTENTS, snapshot=False)
+    assert engine.references.names == fresh.references.names
+    assert read == [12]
+
+
+def _unreadable(data: Any) -> Any:
+    raise ValueError("not names")
+
+
+_NAMES_FROM_JSON = saved.names_from_json
+
+
+def _short(data: Any) -> Any:
+    return _NAMES_FROM_JSON(data)[:-1]
+
+
+@pytest.mark.parametrize("reader", [_unreadable, _short])
+def test_saved_names_that_do_not_read_are_derived_again(
+    corpus: Path, tmp_path: Path, caplog, monkeypatch: pytest.MonkeyPatch, reader: Any
+) -> None:
+    """Saved names that pass their digests (a forged manifest) but do not read as one
+    document's names each are logged and derived again from the documents."""
+    build(corpus)
+    monkeypatch.setattr(saved, "names_from_json", reader)
+    engine, report = build(corpus)
+    fresh = load_engine(corpus, INTENTS, snapshot=False)
+    with caplog.at_level(logging.WARNING, logger="bot.loading.engine"):
+        assert engine.references.names == fresh.references.names
+    assert answers(engine) == answers(fresh)
+    assert any("saved names are not used" in r.getMessage() for r in caplog.records)
+    monkeypatch.setattr(saved, "names_from_json", _NAMES_FROM_JSON)
+    # An update derives them again too, and saves them.
+    (corpus / "A_RES_60_9.txt").write_text(resolution(MATERIAL, 30, seed=SEED).text)
+    engine, report = build(corpus)
+    assert report.saved and report.parsed == 1
+    updated, reference = snapshot.read(engine_folder(corpus)), full_build(corpus, tmp_path)
+    assert updated.names is not None and reference.names is not None
+    assert list(updated.names) == list(reference.names)
 
 
 class Planted:
@@ -408,7 +465,8 @@ def test_an_addition_writes_the_new_documents_names_alone(corpus: Path, tmp_path
     assert {n: after[n] for n in before} == before and len(after) == len(before) + 1
     saved = snapshot.read(engine_folder(corpus))
     reference = full_build(corpus, tmp_path)
-    assert saved.names == reference.names and saved.names is not None
+    assert saved.names is not None and reference.names is not None
+    assert list(saved.names) == list(reference.names)
     assert engine.references.names == load_engine(corpus, INTENTS, snapshot=False).references.names
 
 
