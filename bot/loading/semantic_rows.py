@@ -12,6 +12,7 @@ the others.
 
 from __future__ import annotations
 
+import contextlib
 from array import array
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -41,6 +42,10 @@ NO_VECTOR = -2  # the list of a row without a vector (a footnote's)
 UNASSIGNED = -1  # the list of a row not assigned yet (no centroids, or a new row)
 # Documents embedded at a time: their float32 vectors are made, then stored as float16.
 EMBED_DOCUMENTS = 100
+# Texts up to which the model runs two batches at a time (an addition of a few resolutions,
+# about 55 texts each); a larger build runs one at a time: at 1,000 resolutions two runs took
+# its peak from 378 to 484 MiB, past the 400 MB budget, for a build of minutes either way.
+PARALLEL_TEXTS = 2_000
 
 # The vectors: kept in segments, so that adding a resolution writes its rows alone.
 SEGMENTED = frozenset({"paragraph_vectors", "clause_vectors"})
@@ -114,7 +119,10 @@ class SemanticRows:
             "clause_lists": np.zeros(clauses, dtype=np.int32),
         }
         entry = clause = 0
-        with progress.phase("embedding", texts, "texts embedded") as advance:
+        with (
+            self._runs_for(texts),
+            progress.phase("embedding", texts, "texts embedded") as advance,
+        ):
             for start in range(0, len(documents), EMBED_DOCUMENTS):
                 batch = documents[start : start + EMBED_DOCUMENTS]
                 chunk = [p for d in batch for p in d.paragraphs]
@@ -141,6 +149,12 @@ class SemanticRows:
         if clause != clauses:  # clause_spans said otherwise: cannot happen
             raise AssertionError(f"{clause} clause rows made, {clauses} counted")
         return made
+
+    def _runs_for(self, texts: int) -> contextlib.AbstractContextManager[None]:
+        """The model one run at a time for a build of more than PARALLEL_TEXTS texts."""
+        if isinstance(self.encoder, OnnxEncoder) and texts > PARALLEL_TEXTS:
+            return self.encoder.one_run_at_a_time()
+        return contextlib.nullcontext()
 
     def finish(
         self, joined: dict[str, Rows], kept: Mapping[str, Array], progress: Progress

@@ -11,7 +11,7 @@ import importlib.resources
 import logging
 import os
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -113,7 +113,7 @@ MAX_BATCH_TOKENS = 512
 # Runs of the model at a time when texts make several batches (a new resolution's ~55 texts:
 # about 1.3 s of one core, the most of an addition at 1,000 resolutions). onnxruntime lets go
 # of the GIL while it runs, so a second run uses the second core; a question is one batch and
-# runs alone, on one intra-op thread.
+# runs alone, on one intra-op thread. A large build runs one at a time (one_run_at_a_time).
 MODEL_RUNS = 2
 
 # Vectors remembered per encoder, by text (1.5 KB each): a reload re-encodes only the paragraphs
@@ -227,6 +227,17 @@ class OnnxEncoder:
                 for text in missing:
                     self._known.put(text, found[text])
         return np.stack([found[t] for t in texts])
+
+    @contextlib.contextmanager
+    def one_run_at_a_time(self) -> Iterator[None]:
+        """Batches run one at a time while inside: for a large build, whose peak memory two
+        runs raised (a second run's activations and its thread's allocations) while its time
+        stays the model's, minutes either way."""
+        runs, self.runs = self.runs, 1
+        try:
+            yield
+        finally:
+            self.runs = runs
 
     def _run(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
         session, tokenizer = self._session, self._tokenizer

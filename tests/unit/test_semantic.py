@@ -197,6 +197,28 @@ def test_a_texts_vector_does_not_depend_on_the_texts_run_with_it():
     assert np.array_equal(together, alone) and np.array_equal(together, one_run)
 
 
+def test_a_large_build_runs_the_model_one_batch_at_a_time(monkeypatch):
+    """Two runs at a time for an addition's few texts; a larger build runs one (its peak)."""
+    from bot.loading import semantic_rows
+
+    encoder = OnnxEncoder()
+    rows = semantic_rows.SemanticRows(encoder)
+    seen: list[int] = []
+    real = encoder._run
+
+    def counting(texts):
+        seen.append(encoder.runs)
+        return real(texts)
+
+    monkeypatch.setattr(encoder, "_run", counting)
+    monkeypatch.setattr(semantic_rows, "PARALLEL_TEXTS", 30)
+    with rows._runs_for(30):
+        encoder.encode(["an addition's text"])
+    with rows._runs_for(31):
+        encoder.encode(["a large build's text"])
+    assert seen == [2, 1] and encoder.runs == 2
+
+
 def test_a_build_closes_the_model_it_loaded_and_a_question_loads_it_again():
     from bot.loading.semantic_rows import SemanticRows
 
