@@ -23,6 +23,7 @@ from bot.server.app import create_app
 from bot.server.conversation import ConversationService
 from bot.server.logs import JsonLinesFormatter, KeyValueFormatter
 from bot.server.openapi import load_openapi
+from bot.server.responses import json_response
 from bot.server.run import serve_command
 from bot.server.sessions import MemorySessionStore
 from bot.server.settings import Settings
@@ -279,6 +280,24 @@ def test_json_lines_formatter() -> None:
     record.fields = {"request_id": "r", "status": 200}
     line = json.loads(JsonLinesFormatter().format(record))
     assert line["message"] == "GET /x" and line["request_id"] == "r" and line["level"] == "info"
+
+
+def test_key_value_line_is_the_plain_formatters_line_with_its_fields() -> None:
+    record = logging.LogRecord(
+        "bot.server.access", logging.INFO, __file__, 1, "POST %s %s", ("/api/ask", 200), None
+    )
+    record.fields = {"request_id": "r", "status": 200, "duration_ms": 2.5, "odd": float("nan")}
+    plain = logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s").format(record)
+    line = KeyValueFormatter().format(record)
+    assert line == f'{plain} request_id="r" status=200 duration_ms=2.5 odd=NaN'
+
+
+def test_json_responses_are_utf8_json() -> None:
+    response = json_response({"quote": "Côte d'Ivoire — “ok”"}, status=422, headers={"X-A": "1"})
+    assert response.status == 422 and response.headers["X-A"] == "1"
+    assert response.headers["Content-Type"] == "application/json; charset=utf-8"
+    assert isinstance(response.body, bytes)
+    assert json.loads(response.body.decode("utf-8")) == {"quote": "Côte d'Ivoire — “ok”"}
 
 
 FORGED = "2026-11-29 06:00:00,000 INFO bot.server.access GET /admin/reload 200"

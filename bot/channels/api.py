@@ -6,6 +6,7 @@ from aiohttp import web
 
 from bot.channels.context import ChannelContext
 from bot.server.payload import parse_ask_request, read_json_object
+from bot.server.responses import json_response
 from bot.server.settings import Settings
 
 CHANNEL = "api"
@@ -18,7 +19,7 @@ class AskHandler:
     async def handle(self, request: web.Request) -> web.Response:
         ask = parse_ask_request(await read_json_object(request))
         answer = await self._context.ask(CHANNEL, f"web:{ask.sender}", ask.message)
-        return web.json_response(answer.to_dict())
+        return json_response(answer.to_dict())
 
 
 def enabled(settings: Settings) -> bool:

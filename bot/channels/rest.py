@@ -14,6 +14,7 @@ from bot.core.models import Answer
 from bot.render.layout import SUGGESTIONS_HEADING
 from bot.render.plain import plain_blocks
 from bot.server.payload import parse_ask_request, read_json_object
+from bot.server.responses import json_response
 from bot.server.settings import Settings
 
 CHANNEL = "rest"
@@ -38,10 +39,10 @@ class RestWebhook:
     async def handle(self, request: web.Request) -> web.Response:
         ask = parse_ask_request(await read_json_object(request))
         answer = await self._context.ask(CHANNEL, f"web:{ask.sender}", ask.message)
-        return web.json_response(rasa_messages(ask.sender, answer))
+        return json_response(rasa_messages(ask.sender, answer))
 
     async def status(self, request: web.Request) -> web.Response:
-        return web.json_response({"status": "ok"})
+        return json_response({"status": "ok"})
 
 
 def enabled(settings: Settings) -> bool:

@@ -28,6 +28,7 @@ from bot.render.slack import slack_messages
 from bot.server.auth import secrets_equal
 from bot.server.errors import Refused, RequestError
 from bot.server.payload import parse_json_object, require_json
+from bot.server.responses import json_response
 from bot.server.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -160,7 +161,7 @@ class SlackEvents:
             challenge = envelope.get("challenge")
             if not isinstance(challenge, str):
                 raise RequestError(400, "url_verification without a string 'challenge'")
-            return web.json_response({"challenge": challenge})
+            return json_response({"challenge": challenge})
         message = message_from_event(envelope) if kind == "event_callback" else "event_type"
         if isinstance(message, str):
             self._context.metrics.ignore(CHANNEL, message)
@@ -168,7 +169,7 @@ class SlackEvents:
             self._context.metrics.ignore(CHANNEL, "duplicate")
         else:
             self._context.tasks.spawn(self._reply(message), name=f"slack-reply-{message.ts}")
-        return web.json_response({"ok": True})
+        return json_response({"ok": True})
 
     async def _first_delivery(self, envelope: Mapping[str, Any], message: SlackMessage) -> bool:
         event_id = envelope.get("event_id")
@@ -195,20 +196,20 @@ class SlackCommand:
     async def handle(self, request: web.Request) -> web.Response:
         form = _form(await self._verifier.body(request))
         if form.get("ssl_check") == "1":
-            return web.json_response({"ok": True})
+            return json_response({"ok": True})
         if not form.get("user_id"):
             raise RequestError(400, "slash command without a 'user_id'")
         text = slack_unescape(form.get("text", "")).strip()
         if not text:
             usage = USAGE.format(command=form.get("command") or "/resbot")
-            return web.json_response({"response_type": "ephemeral", "text": usage})
+            return json_response({"response_type": "ephemeral", "text": usage})
         sender = f"slack:{form.get('team_id', '')}:{form.get('channel_id', '')}:{form['user_id']}"
         try:
             messages = slack_messages(await self._context.ask(CHANNEL, sender, text)) or [""]
         except Refused as refused:
             messages = [refused.notice]
         self._send_overflow(form.get("response_url", ""), messages[1:])
-        return web.json_response({"response_type": "ephemeral", "text": messages[0]})
+        return json_response({"response_type": "ephemeral", "text": messages[0]})
 
     def _send_overflow(self, response_url: str, messages: list[str]) -> None:
         if not messages:

@@ -29,6 +29,7 @@ from bot.server.auth import secrets_equal
 from bot.server.errors import Refused, RequestError
 from bot.server.outbound import HttpResult, OutboundError
 from bot.server.payload import read_json_object
+from bot.server.responses import json_response
 from bot.server.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -289,7 +290,7 @@ class TelegramWebhook:
             answer = await self._context.ask(CHANNEL, message.sender, message.text)
         except Refused as refused:
             notice = html.escape(refused.notice, quote=False)
-            return web.json_response(
+            return json_response(
                 send_message_method(message.chat_id, notice, reply_to=message.message_id)
             )
         messages = telegram_messages(answer)
@@ -299,7 +300,7 @@ class TelegramWebhook:
         if rest:
             work = self._api.send_later(message.chat_id, rest)
             self._context.tasks.spawn(work, name=f"telegram-overflow-{message.chat_id}")
-        return web.json_response(
+        return json_response(
             send_message_method(message.chat_id, first, reply_to=message.message_id)
         )
 
@@ -313,7 +314,7 @@ class TelegramWebhook:
 
     def _ignore(self, reason: str) -> web.Response:
         self._context.metrics.ignore(CHANNEL, reason)
-        return web.json_response({})
+        return json_response({})
 
 
 def enabled(settings: Settings) -> bool:

@@ -10,6 +10,7 @@ from bot.server.auth import AuthFailures, secrets_equal
 from bot.server.errors import RequestError
 from bot.server.metrics import Metrics
 from bot.server.reload import Reloader
+from bot.server.responses import json_response
 
 BEARER = "Bearer "
 
@@ -34,7 +35,7 @@ class AdminReload:
             report = await self._reloader.reload()
         except LoadError as error:
             self._metrics.reloads.labels(outcome="invalid").inc()
-            return web.json_response(
+            return json_response(
                 {
                     "error": "invalid knowledge or intents; still serving the previous ones",
                     "problems": error.problems,
@@ -42,7 +43,7 @@ class AdminReload:
                 status=422,
             )
         self._metrics.reloads.labels(outcome="ok").inc()
-        return web.json_response(
+        return json_response(
             {
                 "status": "reloaded",
                 "documents": report.documents,

@@ -9,8 +9,6 @@ write is ever lost to "the last one wins"."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
 from bot.core.engine import AnswerEngine
 from bot.core.models import Answer, ConversationState
@@ -25,22 +23,42 @@ class SenderLocks:
     def __init__(self) -> None:
         self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
 
-    @asynccontextmanager
-    async def hold(self, sender: str) -> AsyncIterator[None]:
-        lock, users = self._locks.get(sender) or (asyncio.Lock(), 0)
-        self._locks[sender] = (lock, users + 1)
-        try:
-            async with lock:
-                yield
-        finally:
-            lock, users = self._locks[sender]
-            if users == 1:
-                del self._locks[sender]
-            else:
-                self._locks[sender] = (lock, users - 1)
+    def hold(self, sender: str) -> HeldLock:
+        return HeldLock(self._locks, sender)
 
     def __len__(self) -> int:
         return len(self._locks)
+
+
+class HeldLock:
+    """`async with locks.hold(sender)`: a plain async context manager, at less than half the
+    cost of a generator-based one (every answered message takes it)."""
+
+    __slots__ = ("_locks", "_sender")
+
+    def __init__(self, locks: dict[str, tuple[asyncio.Lock, int]], sender: str) -> None:
+        self._locks = locks
+        self._sender = sender
+
+    async def __aenter__(self) -> None:
+        lock, users = self._locks.get(self._sender) or (asyncio.Lock(), 0)
+        self._locks[self._sender] = (lock, users + 1)
+        try:
+            await lock.acquire()
+        except BaseException:  # cancelled while waiting: no longer a user
+            self._leave()
+            raise
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._locks[self._sender][0].release()
+        self._leave()
+
+    def _leave(self) -> None:
+        lock, users = self._locks[self._sender]
+        if users == 1:
+            del self._locks[self._sender]
+        else:
+            self._locks[self._sender] = (lock, users - 1)
 
 
 class ConversationService:

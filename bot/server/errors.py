@@ -7,6 +7,8 @@ from collections.abc import Mapping
 
 from aiohttp import web
 
+from bot.server.responses import json_response
+
 
 class RequestError(Exception):
     """A client mistake: becomes `{"error": message}` with a 4xx status."""
@@ -39,4 +41,4 @@ def retry_seconds(wait: float) -> int:
 def json_error(
     status: int, message: str, *, headers: Mapping[str, str] | None = None
 ) -> web.Response:
-    return web.json_response({"error": message}, status=status, headers=headers)
+    return json_response({"error": message}, status=status, headers=headers)

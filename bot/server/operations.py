@@ -8,6 +8,7 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from bot.server import keys as appkeys
+from bot.server.responses import json_response
 from bot.server.settings import Settings
 
 
@@ -20,7 +21,7 @@ async def healthz(request: web.Request) -> web.Response:
     await shared.probe()
     engine = service.engine
     symbols = [document.symbol for document in engine.documents]
-    return web.json_response(
+    return json_response(
         {
             "status": "ok" if shared.ok else "degraded",
             "documents": {"count": len(symbols), "symbols": symbols},

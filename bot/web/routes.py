@@ -16,6 +16,7 @@ from bot.core.engine import AnswerEngine
 from bot.loading.errors import LoadError
 from bot.server.conversation import ConversationService
 from bot.server.errors import json_error
+from bot.server.responses import json_response
 from bot.server.settings import Settings
 from bot.web.cors import STARTERS_PATH, setup_cors
 from bot.web.demo import render_demo_page
@@ -160,7 +161,7 @@ class Starters:
         return self._cached[1]
 
     async def handle(self, request: web.Request) -> web.Response:
-        return web.json_response(
+        return json_response(
             {"questions": list(self.questions())},
             headers={"Cache-Control": STARTERS_CACHE, "X-Content-Type-Options": "nosniff"},
         )

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from bot.core.models import ConversationState
-from bot.server.conversation import ConversationService
+from bot.server.conversation import ConversationService, SenderLocks
 from bot.server.sessions import MemorySessionStore, Stored, Written
 
 
@@ -81,6 +83,23 @@ async def test_two_messages_from_one_sender_at_once_both_count(engine):
     assert sorted(a.citations[0].paragraph for a in answers) == ["op4", "op5"]
     assert (await service.store.read("ann")).state.paragraph == "op5"
     assert len(service._locks) == 0
+
+
+async def test_a_sender_lock_is_forgotten_when_its_waiter_is_cancelled():
+    locks = SenderLocks()
+    held = locks.hold("ann")
+    await held.__aenter__()
+    waiting = asyncio.create_task(locks.hold("ann").__aenter__())
+    await asyncio.sleep(0)
+    assert len(locks) == 1 and not waiting.done()
+    waiting.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+    await held.__aexit__(None, None, None)
+    assert len(locks) == 0
+    async with locks.hold("ann"):  # free again
+        assert len(locks) == 1
+    assert len(locks) == 0
 
 
 async def test_a_conflicting_write_from_elsewhere_is_answered_again_on_the_newer_state(engine):
