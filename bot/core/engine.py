@@ -91,6 +91,10 @@ def needs_document(handler: DocumentHandler) -> Handler:
 CacheKey = tuple[Hashable, tuple[object, ...]]
 T = TypeVar("T")
 STATE_FIELDS = frozenset(f.name for f in fields(ConversationState))
+# The sets of fields a message's answer has read, kept per message: the same question reads
+# the resolution alone from a new sender and also the paragraph from one on a paragraph, and
+# senders of both kinds ask it in turn; remembering one set only, each would evict the other.
+READ_SETS = 4
 
 
 class WatchedState(ConversationState):
@@ -239,7 +243,7 @@ class AnswerEngine:
         """Answers kept for repeated messages (0: none); the cache is not part of a snapshot."""
         self._cache: BoundedCache[CacheKey, Composed] = BoundedCache(size)
         self._suggested: BoundedCache[CacheKey, tuple[str, ...]] = BoundedCache(size)
-        self._reads: BoundedCache[Hashable, tuple[str, ...]] = BoundedCache(2 * size)
+        self._reads: BoundedCache[Hashable, tuple[tuple[str, ...], ...]] = BoundedCache(2 * size)
 
     @property
     def intent_names(self) -> tuple[str, ...]:
@@ -312,13 +316,13 @@ class AnswerEngine:
         compute: Callable[[ConversationState], T],
     ) -> tuple[T, Hashable]:
         """compute(state), remembered by `key` and the values of the state's fields it read
-        (the fields read last time for this key are looked up first), and the full key it
+        (each of the last READ_SETS sets of fields read for this key), and the full key it
         went by (what depends on the value keys on it). Within another such computation the
         state is already watched: its reads count for that one."""
         if not cache.size or isinstance(state, WatchedState):
             return compute(state), None
-        read = self._reads.get(key)
-        if read is not None:
+        known = self._reads.get(key) or ()
+        for read in known:
             full = (key, tuple(getattr(state, f) for f in read))
             found = cache.get(full)
             if found is not None:
@@ -326,7 +330,8 @@ class AnswerEngine:
         watched = WatchedState.of(state)
         value = compute(watched)
         read = watched.fields_read()
-        self._reads.put(key, read)
+        if read not in known:
+            self._reads.put(key, (read, *known)[:READ_SETS])
         full = (key, tuple(getattr(state, f) for f in read))
         cache.put(full, value)
         return value, full

@@ -32,6 +32,19 @@ def conversation(engine: AnswerEngine, opening: str) -> ConversationState:
     return engine.reply(opening, ConversationState()).state
 
 
+def counted_answers(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The messages the engine really answers from now on (not taken from the cache)."""
+    answered: list[str] = []
+    real = AnswerEngine._answer
+
+    def counting(self: AnswerEngine, ask):  # the real method, counted
+        answered.append(ask.text)
+        return real(self, ask)
+
+    monkeypatch.setattr(AnswerEngine, "_answer", counting)
+    return answered
+
+
 def test_a_watched_state_records_the_fields_read() -> None:
     watched = WatchedState.of(ConversationState(document="A/RES/71/194", paragraph="op3"))
     assert watched.fields_read() == ()
@@ -53,14 +66,7 @@ def test_a_question_is_answered_once_for_senders_whose_conversations_differ(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     cached = load_engine(ROOT / "knowledge", ROOT / "intents", cache_size=4096)
-    answered: list[str] = []
-    real = AnswerEngine._answer
-
-    def counting(self: AnswerEngine, ask):  # the real method, counted
-        answered.append(ask.text)
-        return real(self, ask)
-
-    monkeypatch.setattr(AnswerEngine, "_answer", counting)
+    answered = counted_answers(monkeypatch)
     ann = conversation(cached, "operative paragraph 8")
     bob = conversation(cached, "operative paragraph 2")
     assert ann.paragraph != bob.paragraph
@@ -73,3 +79,18 @@ def test_a_question_is_answered_once_for_senders_whose_conversations_differ(
     cached.reply("and the next one?", ann)
     cached.reply("and the next one?", bob)  # depends on the paragraph each is on
     assert answered == ["and the next one?", "and the next one?"]
+
+
+def test_senders_in_different_states_asking_in_turn_share_answers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A new sender's answer reads the resolution only; one on a paragraph also reads the
+    paragraph. Asked in turn by senders of both kinds, each kind is answered once."""
+    cached = load_engine(ROOT / "knowledge", ROOT / "intents", cache_size=4096)
+    on_paragraph = conversation(cached, "operative paragraph 8")
+    answered = counted_answers(monkeypatch)
+    question = "What does the resolution say about climate change?"
+    for _ in range(3):
+        cached.reply(question, ConversationState())
+        cached.reply(question, on_paragraph)
+    assert answered == [question, question]
