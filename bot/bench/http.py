@@ -17,7 +17,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO
 
@@ -56,11 +56,15 @@ class HttpResult:
     p99_ms: float = 0.0
     non_2xx: int = 0  # wrk counts statuses >= 400
     socket_errors: int = 0
+    spend_ms: float = 0.0  # bare only: CPU spent in each /api/ask, the engine's time per answer
 
     @property
     def label(self) -> str:
         cache = f", cache {self.cache}" if self.cache != "-" else ""
-        return f"{self.server}, {self.workers} worker{'s' if self.workers > 1 else ''}{cache}"
+        spend = f", {self.spend_ms:.2f} ms of CPU a request" if self.spend_ms else ""
+        return (
+            f"{self.server}, {self.workers} worker{'s' if self.workers > 1 else ''}{cache}{spend}"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,19 +156,43 @@ def run_http(
         alone = [
             engine_alone(knowledge, intents, questions, duration, cache) for cache in ("off", "on")
         ]
-        return alone + [
-            measure_server(
-                server_command(server, knowledge, intents, workers),
-                HttpResult(server, workers, cache),
-                env={**SERVER_ENV, "RESBOT_ANSWER_CACHE": CACHE_ON if cache == "on" else "0"},
-                load=load,
-                log_path=Path(folder) / f"{server}-{workers}-{cache}.log",
-            )
-            for workers, server, cache in plans
-        ]
+        return (
+            alone
+            + ceiling(alone[0], load, Path(folder))
+            + [
+                measure_server(
+                    server_command(server, knowledge, intents, workers),
+                    HttpResult(server, workers, cache),
+                    env={**SERVER_ENV, "RESBOT_ANSWER_CACHE": CACHE_ON if cache == "on" else "0"},
+                    load=load,
+                    log_path=Path(folder) / f"{server}-{workers}-{cache}.log",
+                )
+                for workers, server, cache in plans
+            ]
+        )
 
 
 PLANS = (("bare", "-"), ("resbot", "off"), ("resbot", "on"))
+
+
+def ceiling(alone: HttpResult, load: Load, folder: Path) -> list[HttpResult]:
+    """The bare baseline spending the engine's CPU time per answer in each request: the
+    answers per second of aiohttp alone around an engine of that cost (an upper bound for
+    `resbot serve` against the engine alone, whatever the bot adds)."""
+    if alone.status != "ok" or not alone.rps:
+        return []
+    spend_ms = 1000.0 / alone.rps
+    command = [*server_command("bare", Path(), Path(), 1)]
+    command[-1:-1] = ["--spend-ms", f"{spend_ms:.3f}"]  # before the trailing --port
+    return [
+        measure_server(
+            command,
+            HttpResult("bare", 1, "-", spend_ms=spend_ms),
+            env={},
+            load=load,
+            log_path=folder / "bare-spending.log",
+        )
+    ]
 
 
 def engine_alone(
@@ -274,13 +302,7 @@ def _unavailable(
         log.seek(0)
         lines = [line.strip() for line in log.read().splitlines() if line.strip()]
         detail = f" ({lines[-1][:100]})" if lines else ""
-    return HttpResult(
-        planned.server,
-        planned.workers,
-        planned.cache,
-        status=f"not available: {why}{detail}",
-        processes=processes,
-    )
+    return replace(planned, status=f"not available: {why}{detail}", processes=processes)
 
 
 def wrk(base: str, load: Load, seconds: float) -> dict[str, int] | None:
@@ -307,10 +329,8 @@ def wrk(base: str, load: Load, seconds: float) -> dict[str, int] | None:
 
 def _with_figures(planned: HttpResult, figures: Mapping[str, int], processes: int) -> HttpResult:
     seconds = figures["duration_us"] / 1e6
-    return HttpResult(
-        planned.server,
-        planned.workers,
-        planned.cache,
+    return replace(
+        planned,
         processes=processes,
         requests=figures["requests"],
         seconds=seconds,

@@ -342,8 +342,20 @@ def vector_rows(results: Sequence[VectorResult]) -> list[Row]:
 
 
 # -- http ----------------------------------------------------------------------------------
+def ceiling_row(result: HttpResult, engine: HttpResult | None) -> Row:
+    """Bare aiohttp spending the engine's time per answer: the most a server gives here."""
+    share = f" = {result.rps / engine.rps:.0%} of {engine.rps:,.0f}/s" if engine else ""
+    return Row(
+        "http",
+        f"{result.label}: requests/s against the engine alone (the ceiling on aiohttp)",
+        f"{result.rps:,.0f}/s{share}",
+    )
+
+
 def http_rows(results: Sequence[HttpResult], t: Targets) -> list[Row]:
-    bare = {r.workers: r for r in results if r.server == "bare" and r.status == "ok"}
+    bare = {
+        r.workers: r for r in results if r.server == "bare" and r.status == "ok" and not r.spend_ms
+    }
     alone = {r.cache: r for r in results if r.server == "engine alone" and r.status == "ok"}
     found: list[Row] = []
     for result in results:
@@ -354,6 +366,9 @@ def http_rows(results: Sequence[HttpResult], t: Targets) -> list[Row]:
             continue
         if result.server == "engine alone":
             found.append(Row(part, f"{name}: answers/s (no HTTP)", f"{result.rps:,.0f}/s"))
+            continue
+        if result.spend_ms:
+            found.append(ceiling_row(result, alone.get("off")))
             continue
         engine = alone.get(result.cache)
         if result.server == "resbot" and result.workers == 1 and engine and engine.rps:

@@ -5,19 +5,37 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
 
+from bot.bench.baseline import spend_cpu
 from bot.bench.http import (
     HttpResult,
     Load,
+    ceiling,
     lua_script,
     measure_server,
     request_bodies,
     server_command,
 )
 from tests.bench.conftest import INTENTS, KNOWLEDGE
+
+
+def need_wrk() -> None:
+    """Skipped without wrk on a developer's machine; in CI a missing wrk fails."""
+    if shutil.which("wrk") is None:
+        message = "wrk is not installed: run .ci/system-deps (apt-get install wrk)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+def test_the_baseline_spends_cpu_time_not_wall_time() -> None:
+    started = time.thread_time()
+    spend_cpu(0.02)
+    assert time.thread_time() - started >= 0.02
 
 
 def test_bodies_rotate_senders_and_questions() -> None:
@@ -31,11 +49,7 @@ def test_bodies_rotate_senders_and_questions() -> None:
 
 @pytest.mark.slow
 def test_one_second_against_the_bare_baseline(tmp_path: Path) -> None:
-    if shutil.which("wrk") is None:
-        message = "wrk is not installed: run .ci/system-deps (apt-get install wrk)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+    need_wrk()
     script = tmp_path / "bodies.lua"
     script.write_text(lua_script(request_bodies(["What is it about?"], count=10)))
     result = measure_server(
@@ -48,3 +62,16 @@ def test_one_second_against_the_bare_baseline(tmp_path: Path) -> None:
     assert result.status == "ok", result.status
     assert result.requests > 0 and result.rps > 0
     assert result.non_2xx == 0 and result.processes == 1
+
+
+@pytest.mark.slow
+def test_the_ceiling_is_the_bare_baseline_spending_the_engines_time(tmp_path: Path) -> None:
+    need_wrk()
+    script = tmp_path / "bodies.lua"
+    script.write_text(lua_script(request_bodies(["What is it about?"], count=10)))
+    load = Load(duration=1.0, connections=4, script=script)
+    alone = HttpResult("engine alone", 1, "off", rps=200.0)  # 5 ms of CPU an answer
+    [result] = ceiling(alone, load, tmp_path)
+    assert result.status == "ok", result.status
+    assert result.spend_ms == 5.0 and result.requests > 0
+    assert result.rps < 200.0  # each request spent 5 ms of the one process's CPU

@@ -122,6 +122,19 @@ def sample_report() -> BenchReport:
                 p99_ms=45.0,
             ),
             HttpResult("resbot", 2, "on", status="not available: --workers 2 gave 1 process"),
+            HttpResult(
+                "engine alone", 1, "off", processes=1, requests=40_000, seconds=10.0, rps=4000.0
+            ),
+            HttpResult(
+                "bare",
+                1,
+                "-",
+                processes=1,
+                requests=32_000,
+                seconds=10.0,
+                rps=3200.0,
+                spend_ms=0.25,
+            ),
         ],
     )
 
@@ -172,3 +185,11 @@ def test_json_is_strict_and_lists_the_checks() -> None:
 def test_a_saved_report_renders_the_same_table() -> None:
     report = sample_report()
     assert render_table(from_json(to_json(report))) == render_table(report)
+
+
+def test_the_ceiling_on_aiohttp_is_shown_against_the_engine_alone() -> None:
+    table = render_table(sample_report())
+    assert "bare, 1 worker, 0.25 ms of CPU a request" in table
+    assert "3,200/s = 80% of 4,000/s" in table
+    assert "42% of bare" in table  # resbot still compared with the bare server that spends none
+    assert "engine alone, 1 worker, cache off: answers/s (no HTTP)" in table
