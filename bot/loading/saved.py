@@ -356,10 +356,11 @@ class NamesRows:
 
     @classmethod
     def assemble(
-        cls, names: Sequence[Names], kept: Sequence[int | None], saved: NamesRows | None
+        cls, names: Sequence[Names | None], kept: Sequence[int | None], saved: NamesRows | None
     ) -> NamesRows:
         """The rows of `names`: those whose `kept` is their position in the `saved` rows are
-        sliced from them (a run of consecutive positions at a time), the others dumped."""
+        sliced from them (a run of consecutive positions at a time; their names may be None,
+        not read), the others dumped."""
         parts: list[NamesRows] = []
         position = 0
         while position < len(names):
@@ -367,7 +368,10 @@ class NamesRows:
             if first is None or saved is None:
                 while stop < len(names) and (kept[stop] is None or saved is None):
                     stop += 1
-                parts.append(cls.of(names[position:stop]))
+                dumped = [n for n in names[position:stop] if n is not None]
+                if len(dumped) != stop - position:
+                    raise ValueError("a document has neither its names nor a saved row")
+                parts.append(cls.of(dumped))
             else:
                 while stop < len(names) and kept[stop] == first + stop - position:
                     stop += 1
@@ -393,8 +397,9 @@ class NamesRows:
         """The rows read back when first needed (a message that names no resolution never
         reads them; parsing them was half of a start at 10,000 resolutions). Rows that do not
         parse (only a forged manifest lets such bytes through its digests) read as no names,
-        logged: the engine then derives them from the documents (the same names, more slowly)
-        and the next update saves them again."""
+        logged: the engine then derives them from the documents (the same names, more slowly).
+        An update slices the rows of the documents it keeps without reading them, so such rows
+        stay until a full build (a change of code or thesaurus) makes every row again."""
         try:
             return self.names()
         except (ValueError, TypeError, re.error) as error:
@@ -649,16 +654,19 @@ class SavedEngine:
         a build then keeps no more memory than a start from the saved engine would)."""
         index = IndexArrays.from_named(stored.arrays, self.index.tables())
         named = stored.named()
+        names_rows = (
+            NamesRows.from_named(named, len(self.documents)) if self.names is not None else None
+        )
         mapped = replace(
             self,
             index=index,
             paragraphs=ParagraphColumns.from_named(named, index.entries),
             rows={n: _found(named.get(f"rows_{n}"), n) for n in self.row_kinds},
             shared={n: stored.arrays[f"shared_{n}"] for n in self.shared},
-            names_rows=(
-                NamesRows.from_named(named, len(self.documents)) if self.names is not None else None
-            ),
+            names_rows=names_rows,
         )
+        if isinstance(self.names, LazyList) and names_rows is not None:
+            mapped.names = LazyList(names_rows.names_or_none)  # read from the store, if read
         mapped.check_rows()
         return mapped
 
