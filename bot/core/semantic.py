@@ -281,14 +281,11 @@ class SemanticIndex:
 
 
 def _encode(
-    encoder: Encoder,
-    texts: Sequence[str],
-    dimension: int = 0,
-    advance: Callable[[int], None] | None = None,
+    encoder: Encoder, texts: Sequence[str], advance: Callable[[int], None] | None = None
 ) -> Floats:
     """Encode in batches of texts of similar length (a batch is padded to its longest)."""
     if not texts:
-        return np.zeros((0, dimension), dtype=np.float32)
+        return np.zeros((0, 0), dtype=np.float32)
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
     vectors: Floats | None = None
     for start in range(0, len(order), ENCODE_BATCH):
