@@ -182,11 +182,9 @@ def ceiling(alone: HttpResult, load: Load, folder: Path) -> list[HttpResult]:
     if alone.status != "ok" or not alone.rps:
         return []
     spend_ms = 1000.0 / alone.rps
-    command = [*server_command("bare", Path(), Path(), 1)]
-    command[-1:-1] = ["--spend-ms", f"{spend_ms:.3f}"]  # before the trailing --port
     return [
         measure_server(
-            command,
+            server_command("bare", Path(), Path(), 1, spend_ms=spend_ms),
             HttpResult("bare", 1, "-", spend_ms=spend_ms),
             env={},
             load=load,
@@ -254,10 +252,22 @@ def replay(params: Mapping[str, object], emit: Callable[..., None]) -> None:
     emit("replayed", answers=answers, seconds=time.perf_counter() - started)
 
 
-def server_command(server: str, knowledge: Path, intents: Path, workers: int) -> list[str]:
-    """The command without its port (appended when started)."""
+def server_command(
+    server: str, knowledge: Path, intents: Path, workers: int, *, spend_ms: float = 0.0
+) -> list[str]:
+    """The command without its port (appended when started). `spend_ms`: the bare server's
+    CPU time spent in each /api/ask (the ceiling's run)."""
     if server == "bare":
-        return [sys.executable, "-m", "bot.bench.baseline", "--workers", str(workers), "--port"]
+        spend = ["--spend-ms", f"{spend_ms:.3f}"] if spend_ms else []
+        return [
+            sys.executable,
+            "-m",
+            "bot.bench.baseline",
+            "--workers",
+            str(workers),
+            *spend,
+            "--port",
+        ]
     command = [resbot_script(), "--knowledge", str(knowledge), "--intents", str(intents), "serve"]
     if workers > 1:
         command += ["--workers", str(workers)]
