@@ -74,7 +74,8 @@ EVAL_SETS := icc_73_7:A_RES_73_7 space_73_6:A_RES_73_6 cuba_73_8:A_RES_73_8 \
 	heldout_51_100:A_RES_51_100 heldout_73_3:A_RES_73_3 \
 	heldout_lay:A_RES_71_194,A_RES_73_6,A_RES_73_7,A_RES_73_8 heldout_tb_plain:A_RES_73_3 \
 	heldout_plain_four:A_RES_71_194,A_RES_73_6,A_RES_73_7,A_RES_73_8 \
-	heldout_lists:A_RES_73_3,A_RES_51_100,A_RES_72_999 heldout_asks:A_RES_73_3 heldout_ramble:A_RES_73_3
+	heldout_lists:A_RES_73_3,A_RES_51_100,A_RES_72_999 heldout_asks:A_RES_73_3 heldout_ramble:A_RES_73_3 \
+	heldout_round6:A_RES_71_194,A_RES_73_3,A_RES_51_100,A_RES_73_6,A_RES_73_7,A_RES_73_8
 eval: install
 	@echo "== $(EVAL)/dev.yaml (knowledge/)"
 	@$(BIN)/resbot eval $(EVAL)/dev.yaml
