@@ -13,7 +13,7 @@ import numpy as np
 from bot.core import dialogue, followups, grounding
 from bot.core.answers import facts, paragraphs, templates
 from bot.core.answers import lists as listing
-from bot.core.answers.asked import Asked, asked_in, counted, holds
+from bot.core.answers.asked import Asked, asked_in, counted, holds, later_year
 from bot.core.answers.compose import (
     fallback_answer,
     plain_answer,
@@ -24,6 +24,7 @@ from bot.core.answers.topics import (
     FALLBACK_THRESHOLD,
     HIGH_CONFIDENCE,
     Retrieved,
+    absent_names,
     absent_verbs,
     broad_share,
     clause_selection,
@@ -434,9 +435,13 @@ class AnswerEngine:
     def _metadata(self, ask: Ask, match: IntentMatch) -> Composed:
         """The resolution's own header facts, unless the question names another instrument
         that the text itself speaks of ("when was the Vienna Declaration adopted?"): then the
-        paragraph that cites it answers, with the date or body it gives."""
+        paragraph that cites it answers, with the date or body it gives. A header gives no
+        person ("who was the Director-General when it was adopted?"): the text is searched,
+        and says whether it names one."""
         if self._cited_instrument(ask):
             return self.answer_topic(ask, "topic")
+        if asked_in(ask.text).kind == "person":  # "... when it was adopted" only dates it
+            return self.answer_topic(ask._replace(text=WHEN_CLAUSE.sub("", ask.text)), "topic")
         return self._header_fact(ask, match)
 
     def _cited_instrument(self, ask: Ask) -> str:
@@ -544,6 +549,14 @@ class AnswerEngine:
         asked = asked_in(text, names_a_resolution=bool(ask.named))
         if has_cue(text, self.lexicon.source_cues) or retrieved.hits[0].paragraph.kind == "fn":
             asked = Asked()  # "where is it published?" asks for a source: a footnote gives it
+        year = later_year(text, self.documents[retrieved.hits[0].entry.document].adoption_year)
+        if year:
+            asked = Asked("later", year=year)
+        # A name the text never uses ("how many people in Ruritania ...?", "how effective is
+        # the BCG vaccine?"): whatever passage is closest, it does not speak of that.
+        unnamed = absent_names(self.index, retrieved.query, named)
+        if unnamed:
+            return self._name_not_used(unnamed[0], retrieved, state, scope)
         position = self._holding_fact(retrieved, asked, text)
         if position is None:
             return self._fact_not_given(retrieved, asked, state, scope)
@@ -656,11 +669,16 @@ class AnswerEngine:
         top = retrieved.hits[0]
         document = self.documents[top.entry.document]
         closest = f"The passage closest to your question is {short_label(top.paragraph)}"
+        adopted = f", adopted on {document.adoption_date}," if document.adoption_date else ""
         if asked.kind == "now":
-            adopted = f", adopted on {document.adoption_date}," if document.adoption_date else ""
             text = (
                 f"{document.symbol}{adopted} speaks as of its adoption: it does not say how "
                 f"things stand today. {closest}."
+            )
+        elif asked.kind == "later":
+            text = (
+                f"{document.symbol}{adopted} speaks as of its adoption: it cannot say what "
+                f"happened in {asked.year}. {closest}."
             )
         else:
             text = (
@@ -736,6 +754,16 @@ class AnswerEngine:
                 f"What its operative paragraphs do: {verbs}."
             )
         return self.fallback("verb_not_used", text, state, scope=scope)
+
+    def _name_not_used(
+        self, name: str, retrieved: Retrieved, state: ConversationState, scope: dialogue.Scope
+    ) -> Answer:
+        document = self.current(state, scope)
+        where = document.symbol if document else "None of the loaded resolutions"
+        verb = "does not mention" if document else "mentions"
+        text = f"{where} {verb} “{name}”, so it says nothing about it that I could quote."
+        answer = self.fallback("name_not_used", text, state, scope=scope)
+        return self._with_related(answer, retrieved)
 
     # -- lists ---------------------------------------------------------------------------
     @needs_document
@@ -888,6 +916,9 @@ INSTRUMENT_KINDS = (
 )
 _INSTRUMENT = re.compile(rf"\b((?:[A-Z][\w'-]*[ -])*[A-Z][\w'-]*)[ -](?i:{INSTRUMENT_KINDS})\b")
 _NOT_A_NAME = frozenset({"the", "un", "united", "nations", "general", "assembly", "this", "that"})
+
+
+WHEN_CLAUSE = re.compile(r"\s+when\b[^?]*", re.IGNORECASE)
 
 
 def instrument_names(text: str) -> list[str]:

@@ -5,6 +5,7 @@ Nothing here does I/O; the shapes of `Answer.to_dict()` follow docs/contract.md 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, overload
@@ -131,6 +132,11 @@ class Document:
     @property
     def url(self) -> str:
         return undocs_url(self.symbol)
+
+    @property
+    def adoption_year(self) -> int | None:
+        found = re.search(r"\b(?:19|20)\d\d\b", self.adoption_date)
+        return int(found.group()) if found else None
 
     def get(self, paragraph_id: str) -> Paragraph | None:
         for paragraph in self.paragraphs:

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from bot.core.analysis import english, lost_words
-from bot.core.answers.asked import asked_in, counted, holds
+from bot.core.answers.asked import asked_in, counted, holds, later_year
 from bot.core.answers.topics import calibrated, document_weights, dominant_document
 from bot.core.dialogue import Scope
 from bot.core.engine import AnswerEngine
@@ -586,6 +586,51 @@ def test_a_question_on_the_present_is_refused_with_the_adoption_date(multi_engin
         multi_engine, "In the ICC resolution, how do the Court and the UN work together nowadays?"
     )
     assert named.citations and not named.fallback
+
+
+def test_a_past_event_after_the_adoption_is_not_in_the_resolution(semantic_engine):
+    assert later_year("What did the 2019 review conclude?", 2016) == "2019"
+    assert later_year("what happened in 2021 with all that?", 2016) == "2021"
+    assert later_year("What did the 2009 review conference decide?", 2016) == ""  # before it
+    assert later_year("Will they meet again in 2019?", 2016) == ""  # looking ahead: it may say
+    assert later_year("What was agreed to be done by 2030?", 2016) == ""  # a target it may set
+    assert later_year("What did the text say would happen in 2019?", 2016) == ""  # its words
+    answer = ask(semantic_engine, "What did the 2019 session of the Human Rights Council decide?")
+    assert answer.fallback and not answer.citations
+    assert "A/RES/71/194, adopted on 19 December 2016," in answer.text
+    assert "cannot say what happened in 2019" in answer.text
+    assert answer.suggestions[0].startswith("What does ")
+
+
+def test_a_person_is_not_a_header_fact(multi_engine):
+    question = "Who was the UNESCO Director-General when the space resolution was adopted?"
+    assert asked_in(question).kind == "person"
+    answer = ask(multi_engine, question)
+    assert answer.fallback and not answer.citations
+    assert "A/RES/73/6 does not give who that is" in answer.text
+    adopted = ask(multi_engine, "When was the space resolution adopted?")
+    assert adopted.citations[0].paragraph == "meta"
+
+
+def test_a_year_standing_alone_is_not_a_count():
+    how_many = asked_in("how many were there?")
+    assert not holds(how_many, "since its creation in 2001")
+    assert holds(how_many, "some 2,000 delegates")
+    assert holds(how_many, "in 2016 less than half of the cases")
+
+
+def test_a_name_the_text_never_uses_is_said_so(semantic_engine):
+    answer = ask(semantic_engine, "How does Ruritania cooperate with the Human Rights Council?")
+    assert answer.fallback and not answer.citations
+    assert "does not mention “Ruritania”" in answer.text
+    assert answer.suggestions[0].startswith("What does ")
+    # Background before the question, a name's first word the text knows, a slip: not foreign.
+    for question in (
+        "Ruritania is my country. Does the resolution say anything about dialogue?",
+        "Does it mention the Human Rights Council of New Ruritania?",
+        "What does it say about the Humen Rights Council?",
+    ):
+        assert ask(semantic_engine, question).intent != "name_not_used", question
 
 
 def test_a_number_answers_how_many_only_beside_what_is_counted(semantic_engine):

@@ -30,8 +30,9 @@ _NOT_A_COUNT = "".join(
     rf"(?<!{word} )"
     for word in ("article", "articles", "paragraph", "paragraphs", "resolution", "chapter", "No.")
 )
+# A year standing alone ("since its creation in 2001") is a date, not a count.
 _QUANTITY = (
-    rf"{_NOT_A_COUNT}(?<![/\d])\b\d[\d,.]*\b(?![/\d])(?! (?:{MONTHS}))"
+    rf"{_NOT_A_COUNT}(?<![/\d])\b(?!{_YEAR}(?![,.]\d))\d[\d,.]*\b(?![/\d])(?! (?:{MONTHS}))"
     rf"|\b(?:{NUMBER_WORDS})\b|\bper cent\b|%"
 )
 _MONEY = (
@@ -68,8 +69,9 @@ _ASKS: tuple[tuple[str, str], ...] = (
     ("person", r"\bwho (?:is|was|are|were) (?:the )?(?:current |present |first |new )"),
     (
         "person",
-        r"\bwho (?:is|was) (?:the )?(?:head|chair\w*|president|director\w*|leader|prosecutor|"
-        r"secretary[- ]general|judge|registrar|high commissioner|minister|ambassador|author)"
+        r"\bwho (?:is|was) (?:the )?(?:[\w-]+ ){0,2}?(?:head|chair\w*|president|director\w*|"
+        r"leader|prosecutor|"
+        r"secretary|judge|registrar|high commissioner|minister|ambassador|author)(?:[- ]general)?"
         r"(?: of(?: the)? [\w' .-]+?)?(?: when [^?]+)?\s*\??$",
     ),
     ("person", r"\bwho (?:was|were) the first\b|\bfirst (?:person|man|woman) to\b"),
@@ -125,6 +127,7 @@ _HOLDS: dict[str, str] = {
     "place": _PLACE,
     "actor": _ACTOR,
     "now": r"(?!)",  # never: a resolution does not say how things stand today
+    "later": r"(?!)",  # never: nor what happened after its adoption
 }
 
 NOUNS: dict[str, str] = {
@@ -139,6 +142,7 @@ NOUNS: dict[str, str] = {
     "place": "that place",
     "actor": "who",
     "now": "how things stand today",
+    "later": "what happened after its adoption",
 }
 
 # "... according to the resolution?": what the text says of the article, which it may give.
@@ -156,6 +160,27 @@ _ARTICLE_CONTENT = re.compile(
 )
 
 
+# A past event dated after the resolution's adoption ("what did the 2023 meeting decide?",
+# "what happened in 2023?"): the text, which speaks as of its adoption, can at most have looked
+# ahead to it. A year after "by", "until", "for" or "to" is a target the text may set.
+_LATER_YEAR = re.compile(rf"(?<!\bby )(?<!\buntil )(?<!\bfor )(?<!\bto )\b(?:the|in) ({_YEAR})")
+_PAST_EVENT = re.compile(
+    r"\b(?:did|happened|took place|was held|were held|was decided|was agreed|came out|"
+    r"concluded|resulted)\b"
+)
+
+
+def later_year(question: str, adopted_year: int | None) -> str:
+    """The year after a resolution's adoption that a question asks about as past ("" when it
+    asks no such thing, or asks what the text itself says)."""
+    if adopted_year is None:
+        return ""
+    folded = fold(question)
+    if re.search(_TEXT_ITSELF, folded) or not _PAST_EVENT.search(folded):
+        return ""
+    return next((y for y in _LATER_YEAR.findall(folded) if int(y) > adopted_year), "")
+
+
 @dataclass(frozen=True, slots=True)
 class Asked:
     """The kind of fact asked for ("" when the question asks about a topic; "article_text" when
@@ -164,6 +189,7 @@ class Asked:
 
     kind: str = ""
     article: str = ""
+    year: str = ""  # kind "later": the year after the adoption asked about
 
     @property
     def any(self) -> bool:

@@ -19,6 +19,7 @@ from bot.core.analysis import lost_words
 from bot.core.answers.asked import Asked, fact_spans
 from bot.core.answers.compose import Selection, select_clauses, whole
 from bot.core.index import Entry, Hit, ParagraphIndex, Query
+from bot.core.names import GENERIC
 from bot.core.semantic import Floats, SemanticScores
 from bot.core.text import fold
 
@@ -230,6 +231,42 @@ def absent_verbs(
         ):
             absent.append(term.surface)
     return absent
+
+
+# A run of capitalised words inside a sentence (not its first word): a name the question uses.
+_NAME = re.compile(r"(?<![.?!:;\"“(]\s)(?<=\s)[A-Z][\w'’-]*\w(?:\s+[A-Z][\w'’-]*\w)*")
+_SENTENCE_END = re.compile(r"(?<=[.?!])\s+(?=\S)")
+
+
+def absent_names(
+    index: ParagraphIndex, query: Query, documents: frozenset[int] | None = None
+) -> list[str]:
+    """Names the question's last sentence uses ("Ruritania", "the BCG vaccine") none of whose
+    words the documents asked about (all loaded when None) use, nor any word a typo
+    correction or the thesaurus takes them to: whatever a passage says, it does not say it of
+    that. A name with one word the text knows ("New York" beside "New") is not foreign to it."""
+    terms = {fold(t.surface): t for t in query.terms}
+    held: set[str] | None = None
+    if documents is not None:
+        held = set().union(
+            *(index.paragraph_stems(e) for d in documents for e in index.document_entries(d))
+        )
+    asking = _SENTENCE_END.split(query.text.strip())[-1]
+
+    def foreign(word: str) -> bool:
+        term = terms.get(fold(word))
+        if term is None or term.corrected or fold(word) in GENERIC:
+            return False  # a word the query drops, a slip for a word the text has, or "GA"
+        for alternative in term.alternatives:
+            if all(s in index.idf and (held is None or s in held) for s in alternative.stems):
+                return False
+        return True
+
+    return [
+        m.group()
+        for m in _NAME.finditer(asking)
+        if all(foreign(word) for word in m.group().split())
+    ]
 
 
 # Words before which a verb's form is a noun: "the resolution's appeal", "its request".
