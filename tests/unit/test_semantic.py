@@ -17,12 +17,12 @@ import pytest
 
 from bot.core.analysis import english, lost_words
 from bot.core.answers.asked import asked_in, counted, holds, later_year
-from bot.core.answers.topics import calibrated, document_weights, dominant_document
+from bot.core.answers.topics import calibrated, document_weights, dominant_document, fuse
 from bot.core.dialogue import Scope
 from bot.core.engine import AnswerEngine
 from bot.core.models import ConversationState, Paragraph
 from bot.core.routing import Ask
-from bot.core.semantic import Encoder, SemanticIndex
+from bot.core.semantic import Encoder, SemanticIndex, SemanticScores
 from bot.core.verify import quote_problems
 from bot.loading.engine import load_engine, warm_semantic
 from bot.semantic_model import (
@@ -410,6 +410,20 @@ def test_confidence_reads_the_lead_of_the_first_paragraph_over_the_second(semant
     close = calibrated([(0.7, 0.6, 0, hit), (0.68, 0.6, 1, hit)])
     assert clear >= 0.8 > close  # two paragraphs scoring alike are a guess between them
     assert close == pytest.approx(0.7 + 1.5 * 0.02 - 0.1)
+
+
+def test_cosines_past_full_strength_still_rank_in_the_models_order(semantic_engine):
+    # Two paragraphs both closer than COSINE_FULL, no lexical evidence: the closer one first,
+    # though both count as full strength for the confidence (a tie: a guess between them).
+    index = semantic_engine.index
+    cosines = np.zeros(len(index.entries), dtype=np.float32)
+    cosines[[3, 5]] = [0.72, 0.78]
+    scores = SemanticScores(cosines, np.full(len(cosines), -1, dtype=np.int32))
+    vector = np.zeros(8, dtype=np.float32)
+    fused = fuse(index, index.query("anything"), [], vector, scores, None, 0.0)
+    assert [index.entry_id(h.entry) for h in fused.hits[:2]] == [5, 3]
+    assert fused.fused[0] == fused.fused[1] == 0.5
+    assert fused.confidence == pytest.approx(0.5 - 0.1)
 
 
 def test_meaning_alone_needs_more_than_a_weak_match(semantic_engine):

@@ -168,6 +168,7 @@ def fuse(
         return Retrieved(query, (), 0.0, question_vector=vector)
     embedded = index.embedded_mask()
     rows: list[tuple[float, float, int, Hit]] = []
+    ranking: dict[int, float] = {}
     for entry_id, hit in candidates.items():
         own = confidence_of(hit) if hit.score > 0 else 0.0
         if own and lexical:
@@ -181,8 +182,15 @@ def fuse(
         strength = cosine_strength(cosine)
         value = STRONGER_SHARE * max(own, strength) + (1 - STRONGER_SHARE) * min(own, strength)
         rows.append((value, cosine, entry_id, hit))
+        # Ranked on the cosine's strength without its ceiling: in a resolution whose every
+        # paragraph is on one subject, the closest several pass COSINE_FULL, and the model's
+        # order among them would be lost (the confidence still reads the bounded value).
+        above = max(0.0, (cosine - COSINE_FLOOR) / (COSINE_FULL - COSINE_FLOOR))
+        ranking[entry_id] = STRONGER_SHARE * max(own, above) + (1 - STRONGER_SHARE) * min(
+            own, above
+        )
     # Ties (lexical confidence saturates at 1) go to the lexical ranking, then to text order.
-    rows.sort(key=lambda r: (-r[0], lexical_rank.get(r[2], len(lexical)), r[2]))
+    rows.sort(key=lambda r: (-ranking[r[2]], -r[0], lexical_rank.get(r[2], len(lexical)), r[2]))
     hits = tuple(Hit(hit.entry, value, hit.coverage) for value, _, _, hit in rows[:12])
     fused = tuple(value for value, _, _, _ in rows[:12])
     cos = tuple(cosine for _, cosine, _, _ in rows[:12])
