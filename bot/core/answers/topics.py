@@ -253,13 +253,16 @@ def absent_names(
     words the documents asked about (all loaded when None) use, nor any word a typo
     correction or the thesaurus takes them to: whatever a passage says, it does not say it of
     that. A name with one word the text knows ("New York" beside "New") is not foreign to it."""
+    asking = _SENTENCE_END.split(query.text.strip())[-1]
+    names = [m.group() for m in _NAME.finditer(asking)]
+    if not names:
+        return []
     terms = {fold(t.surface): t for t in query.terms}
     held: set[str] | None = None
     if documents is not None:
         held = set().union(
             *(index.paragraph_stems(e) for d in documents for e in index.document_entries(d))
         )
-    asking = _SENTENCE_END.split(query.text.strip())[-1]
 
     def foreign(word: str) -> bool:
         term = terms.get(fold(word))
@@ -270,11 +273,7 @@ def absent_names(
                 return False
         return True
 
-    return [
-        m.group()
-        for m in _NAME.finditer(asking)
-        if all(foreign(word) for word in m.group().split())
-    ]
+    return [name for name in names if all(foreign(word) for word in name.split())]
 
 
 # Words before which a verb's form is a noun: "the resolution's appeal", "its request".
