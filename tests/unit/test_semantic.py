@@ -135,6 +135,31 @@ def test_an_altered_model_file_is_refused(caplog):
     assert "semantic matching off" in caplog.text
 
 
+def test_the_int8_model_is_derived_once_checked_and_derived_again_when_altered(tmp_path):
+    derived = MODEL.runnable_path(cache=tmp_path)
+    assert derived.parent == tmp_path and sha256_of(derived) == MODEL.quantized_sha256
+    made = derived.stat().st_mtime_ns
+    assert MODEL.runnable_path(cache=tmp_path).stat().st_mtime_ns == made  # not made again
+    derived.write_bytes(b"not a model")
+    assert sha256_of(MODEL.runnable_path(cache=tmp_path)) == MODEL.quantized_sha256
+    other = dataclasses.replace(MODEL, quantized_sha256="0" * 64)  # another release's bytes
+    with pytest.raises(SemanticUnavailable, match="refusing to run it"):
+        other.runnable_path(cache=tmp_path)
+
+
+def test_the_int8_model_gives_nearly_the_float_models_vectors():
+    texts = [
+        "Are they worried about junk floating around the planet?",
+        "Calls upon all States to cooperate fully with the Court",
+        "what does it say about countries helping each other on human rights",
+    ]
+    shipped = OnnxEncoder(dataclasses.replace(MODEL, quantized_sha256=""))
+    derived = OnnxEncoder(MODEL)
+    cosines = (shipped.encode(texts) * derived.encode(texts)).sum(axis=1)
+    assert cosines.min() > 0.97
+    assert derived.model_id != "all-MiniLM-L6-v2-onnx-int8"  # saved float vectors are not reused
+
+
 def test_a_server_makes_the_model_session_before_the_vector_search(
     semantic_engine: AnswerEngine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
