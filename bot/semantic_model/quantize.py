@@ -35,12 +35,23 @@ class DerivationFailed(Exception):
 
 
 def model_cache_dir(environ: Mapping[str, str] | None = None) -> Path:
-    """RESBOT_MODEL_CACHE, else $XDG_CACHE_HOME/resbot, else ~/.cache/resbot."""
+    """RESBOT_MODEL_CACHE, else $XDG_CACHE_HOME/resbot, else ~/.cache/resbot; when that
+    cannot be made or written (a service account without a home), a folder of this user's in
+    the system's temporary folder."""
     env = os.environ if environ is None else environ
     if env.get(CACHE_ENVIRONMENT):
         return Path(env[CACHE_ENVIRONMENT])
     base = env.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "resbot"
+    chosen = Path(base) / "resbot"
+    try:
+        chosen.mkdir(parents=True, exist_ok=True)
+        if os.access(chosen, os.W_OK):
+            return chosen
+    except OSError:
+        pass
+    fallback = Path(tempfile.gettempdir()) / f"resbot-models-{os.getuid()}"
+    log.info("model cache %s is not writable: using %s", chosen, fallback)
+    return fallback
 
 
 def derive(source: Path, target: Path) -> None:

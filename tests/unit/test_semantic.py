@@ -11,6 +11,8 @@ import json
 import logging
 import shutil
 import sys
+import tempfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -34,6 +36,7 @@ from bot.semantic_model import (
 )
 from bot.semantic_model import encoder as encoder_module
 from bot.semantic_model.encoder import sha256_of, token_batches
+from bot.semantic_model.quantize import model_cache_dir
 from bot.semantic_model.wordpiece import WordPiece, normalized
 
 from .conftest import ROOT
@@ -145,6 +148,16 @@ def test_the_int8_model_is_derived_once_checked_and_derived_again_when_altered(t
     other = dataclasses.replace(MODEL, quantized_sha256="0" * 64)  # another release's bytes
     with pytest.raises(SemanticUnavailable, match="refusing to run it"):
         other.runnable_path(cache=tmp_path)
+
+
+def test_the_model_cache_falls_back_to_a_temporary_folder_when_it_cannot_be_written(tmp_path):
+    assert model_cache_dir({"RESBOT_MODEL_CACHE": str(tmp_path)}) == tmp_path
+    assert model_cache_dir({"XDG_CACHE_HOME": str(tmp_path)}) == tmp_path / "resbot"
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    fallback = model_cache_dir({"XDG_CACHE_HOME": str(blocked)})
+    assert fallback.parent == Path(tempfile.gettempdir())
+    assert fallback.name.startswith("resbot-models-")
 
 
 def test_the_int8_model_gives_nearly_the_float_models_vectors():
