@@ -221,9 +221,18 @@ class ParagraphIndex:
         a, b = int(self._doc_start[document]), int(self._doc_start[document + 1])
         return [self.entry(i) for i in range(a, b)]
 
-    def paragraph_stems(self, entry: Entry) -> frozenset[str]:
-        """Every stem of a paragraph (the union of its clauses')."""
-        return frozenset().union(*(stems for _, stems in self.clauses(entry)))
+    def holding(self, stems: Sequence[str], document: int) -> npt.NDArray[np.bool_]:
+        """Per entry of the document, in order: whether it holds every one of the stems (read
+        from the postings, without stemming the document's text)."""
+        first, stop = int(self._doc_start[document]), int(self._doc_start[document + 1])
+        held = np.ones(stop - first, dtype=bool)
+        for stem in stems:
+            ids = self.stem_entries(stem)
+            low, high = np.searchsorted(ids, [first, stop])
+            found = np.zeros(stop - first, dtype=bool)
+            found[ids[low:high] - first] = True
+            held &= found
+        return held
 
     def citing(self, entry: Entry) -> list[int]:
         """The entry ids of the paragraphs that cite a footnote."""

@@ -114,3 +114,28 @@ def test_a_search_finds_what_adding_every_term_everywhere_finds(
             for s in a.stems
         )
     assert dense_terms  # common terms took the path over every entry too
+
+
+def test_the_paragraphs_holding_stems_are_those_whose_clauses_hold_them(multi_engine):
+    # holding() reads the postings; a paragraph's clauses are stemmed from its text: the same
+    # stems, for every stem of every paragraph of four resolutions, and for pairs of them.
+    index = multi_engine.index
+    rng = random.Random(7)
+    for document in range(len(index.documents)):
+        entries = index.document_entries(document)
+        held = [frozenset().union(*(s for _, s in index.clauses(e))) for e in entries]
+        for entry, stems in zip(entries, held, strict=True):
+            if entry.paragraph.kind == "fn":
+                continue  # a footnote's postings also hold the words its markers follow
+            for stem in stems:
+                expected = [stem in h for h in held]
+                found = index.holding([stem], document).tolist()
+                mismatched = [
+                    i
+                    for i, e in enumerate(entries)
+                    if e.paragraph.kind != "fn" and found[i] != expected[i]
+                ]
+                assert not mismatched, (stem, mismatched)
+            for pair in [rng.sample(sorted(stems), 2) for _ in range(3) if len(stems) > 1]:
+                together = index.holding(pair, document)
+                assert together[entries.index(entry)]

@@ -231,11 +231,7 @@ def absent_verbs(
             continue
         if stems[0] not in index.idf or (
             documents is not None
-            and not any(
-                stems[0] in index.paragraph_stems(entry)
-                for document in documents
-                for entry in index.document_entries(document)
-            )
+            and not index.entry_mask(documents)[index.stem_entries(stems[0])].any()
         ):
             absent.append(term.surface)
     return absent
@@ -352,18 +348,16 @@ def dominant_document(index: ParagraphIndex, query: Query, rivals: Sequence[int]
 def broad_share(index: ParagraphIndex, query: Query, document: int) -> tuple[int, float]:
     """How many of a document's (non-footnote) paragraphs hold every term of the query, and
     what share of them that is."""
-    paragraphs = [e for e in index.document_entries(document) if e.paragraph.kind != "fn"]
-    if not paragraphs:
+    paragraphs = index.embedded_mask()[index.entry_mask(frozenset({document}))]
+    if not paragraphs.any():
         return 0, 0.0
-    found = 0
-    for entry in paragraphs:
-        stems = index.paragraph_stems(entry)
-        if all(
-            any(all(s in stems for s in alt.stems) for alt in term.alternatives)
-            for term in query.terms
-        ):
-            found += 1
-    return found, found / len(paragraphs)
+    every = paragraphs.copy()
+    for term in query.terms:
+        any_of = np.zeros(len(paragraphs), dtype=bool)
+        for alternative in term.alternatives:
+            any_of |= index.holding(alternative.stems, document)
+        every &= any_of
+    return int(every.sum()), float(every.sum() / paragraphs.sum())
 
 
 # A clause's semantic evidence counts as much as this share of the question's words.
