@@ -234,6 +234,23 @@ class ParagraphIndex:
             held &= found
         return held
 
+    def held_in(self, stem: str, documents: frozenset[int]) -> bool:
+        """Whether some entry of the documents, footnotes included, holds the stem (by the
+        postings' document ranges: no mask over the whole corpus)."""
+        ids = self.stem_entries(stem)
+        for document in documents:
+            if 0 <= document < len(self.documents):
+                first, stop = self._doc_start[document], self._doc_start[document + 1]
+                low, high = np.searchsorted(ids, [first, stop])
+                if high > low:
+                    return True
+        return False
+
+    def embedded_in(self, document: int) -> npt.NDArray[np.bool_]:
+        """Per entry of the document, in order: whether its kind carries a sentence vector."""
+        first, stop = int(self._doc_start[document]), int(self._doc_start[document + 1])
+        return np.asarray(self._kinds[first:stop] != KIND_CODES["fn"], dtype=bool)
+
     def citing(self, entry: Entry) -> list[int]:
         """The entry ids of the paragraphs that cite a footnote."""
         found = (self.find(entry.document, p) for p in entry.paragraph.cited_by)

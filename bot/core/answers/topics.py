@@ -139,7 +139,17 @@ def retrieve(
 
 def cosine_strength(cosine: float) -> float:
     """A cosine as evidence in [0, 1]."""
-    return min(1.0, max(0.0, (cosine - COSINE_FLOOR) / (COSINE_FULL - COSINE_FLOOR)))
+    return min(1.0, unbounded_strength(cosine))
+
+
+def unbounded_strength(cosine: float) -> float:
+    """A cosine as evidence from 0, past 1 above COSINE_FULL (what the ranking reads)."""
+    return max(0.0, (cosine - COSINE_FLOOR) / (COSINE_FULL - COSINE_FLOOR))
+
+
+def blended(own: float, strength: float) -> float:
+    """Lexical and semantic evidence together: the stronger counts for STRONGER_SHARE."""
+    return STRONGER_SHARE * max(own, strength) + (1 - STRONGER_SHARE) * min(own, strength)
 
 
 def fuse(
@@ -179,16 +189,13 @@ def fuse(
         cosine = scores.cosine(entry_id)
         if not embedded[entry_id]:  # a footnote: as close in meaning as what cites it
             cosine = max((scores.cosine(i) for i in index.citing(hit.entry)), default=0.0)
-        strength = cosine_strength(cosine)
-        value = STRONGER_SHARE * max(own, strength) + (1 - STRONGER_SHARE) * min(own, strength)
-        rows.append((value, cosine, entry_id, hit))
         # Ranked on the cosine's strength without its ceiling: in a resolution whose every
         # paragraph is on one subject, the closest several pass COSINE_FULL, and the model's
         # order among them would be lost (the confidence still reads the bounded value).
-        above = max(0.0, (cosine - COSINE_FLOOR) / (COSINE_FULL - COSINE_FLOOR))
-        ranking[entry_id] = STRONGER_SHARE * max(own, above) + (1 - STRONGER_SHARE) * min(
-            own, above
-        )
+        above = unbounded_strength(cosine)
+        value = blended(own, min(1.0, above))
+        rows.append((value, cosine, entry_id, hit))
+        ranking[entry_id] = blended(own, above)
     # Ties (lexical confidence saturates at 1) go to the lexical ranking, then to text order.
     rows.sort(key=lambda r: (-ranking[r[2]], -r[0], lexical_rank.get(r[2], len(lexical)), r[2]))
     hits = tuple(Hit(hit.entry, value, hit.coverage) for value, _, _, hit in rows[:12])
@@ -230,8 +237,7 @@ def absent_verbs(
         if len(stems) != 1 or stems[0] not in verb_stems or _as_noun(query.text, term.surface):
             continue
         if stems[0] not in index.idf or (
-            documents is not None
-            and not index.entry_mask(documents)[index.stem_entries(stems[0])].any()
+            documents is not None and not index.held_in(stems[0], documents)
         ):
             absent.append(term.surface)
     return absent
@@ -254,12 +260,9 @@ def absent_names(
     if not names:
         return []
     terms = {fold(t.surface): t for t in query.terms}
-    scope = index.entry_mask(documents) if documents is not None else None
 
     def held(stem: str) -> bool:
-        if stem not in index.idf:
-            return False
-        return scope is None or bool(scope[index.stem_entries(stem)].any())
+        return stem in index.idf and (documents is None or index.held_in(stem, documents))
 
     def foreign(word: str) -> bool:
         term = terms.get(fold(word))
@@ -348,7 +351,7 @@ def dominant_document(index: ParagraphIndex, query: Query, rivals: Sequence[int]
 def broad_share(index: ParagraphIndex, query: Query, document: int) -> tuple[int, float]:
     """How many of a document's (non-footnote) paragraphs hold every term of the query, and
     what share of them that is."""
-    paragraphs = index.embedded_mask()[index.entry_mask(frozenset({document}))]
+    paragraphs = index.embedded_in(document)
     if not paragraphs.any():
         return 0, 0.0
     every = paragraphs.copy()
