@@ -144,4 +144,5 @@ def measure_http(
         duration=float(args.duration),
         connections=int(args.connections),
         many=os.cpu_count() or 1,
+        rounds=max(1, int(args.rounds)),
     )

@@ -4,10 +4,16 @@ one per core. Requests rotate through many bodies (distinct senders and question
 single cached answer is measured. Beside them, the engine alone on the same bodies in the
 same run (a fresh process replaying them in turn, each sender's state kept as the server
 keeps it): the answers per second the server could give if HTTP cost nothing.
+
+This machine's speed drifts (the engine alone gave 574 answers/s, then 434-455 half an hour
+later), so one server's figure against one engine figure taken minutes apart says little: the
+one-worker, cache-off server is measured in paired rounds, each the engine alone, the ceiling
+and the server in turn, and judged by the median of the rounds' shares.
 """
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import re
@@ -28,6 +34,7 @@ BODIES = 1000
 READY_SECONDS = 60.0
 WARMUP_SECONDS = 2.0
 WRK_THREADS = 2
+ROUNDS = 3  # paired rounds of the engine alone, the ceiling and the server (cache off)
 # wrk comes from one address with few senders: rate limits that never refuse, so the limiter's
 # cost is measured but not its 429s (defaults: 300/min per client, 30/min per sender).
 UNLIMITED = "1000000000"
@@ -57,21 +64,27 @@ class HttpResult:
     non_2xx: int = 0  # wrk counts statuses >= 400
     socket_errors: int = 0
     spend_ms: float = 0.0  # bare only: CPU spent in each /api/ask, the engine's time per answer
+    round: int = 0  # k >= 1: measured in the k-th paired round; 0: measured once
 
     @property
     def label(self) -> str:
         cache = f", cache {self.cache}" if self.cache != "-" else ""
         spend = f", {self.spend_ms:.2f} ms of CPU a request" if self.spend_ms else ""
-        return (
-            f"{self.server}, {self.workers} worker{'s' if self.workers > 1 else ''}{cache}{spend}"
-        )
+        paired = f"round {self.round}: " if self.round else ""
+        workers = f"{self.workers} worker{'s' if self.workers > 1 else ''}"
+        return f"{paired}{self.server}, {workers}{cache}{spend}"
 
 
 @dataclass(frozen=True, slots=True)
 class Load:
+    """wrk's load; `bodies` are sent once, in turn, before it (as the engine alone answers
+    each once before it is timed): a question's first sight (the model's run, the caches'
+    first fill) is not the steady state either figure measures."""
+
     duration: float
     connections: int
     script: Path
+    bodies: tuple[str, ...] = ()
 
 
 def request_bodies(questions: Sequence[str], count: int = BODIES) -> list[str]:
@@ -141,38 +154,70 @@ def run_http(
     duration: float,
     connections: int,
     many: int,
+    rounds: int = ROUNDS,
 ) -> list[HttpResult]:
-    """Each configuration in turn: bare and resbot (cache off, on) at 1 and `many` workers."""
-    plans = [(w, server, cache) for w in dict.fromkeys((1, many)) for server, cache in PLANS]
+    """The paired rounds (engine alone, ceiling, resbot with one worker and the cache off),
+    then each other configuration once: the engine alone with its cache, bare and resbot
+    (cache off, on) at 1 and `many` workers."""
+    plans = [
+        (w, server, cache)
+        for w in dict.fromkeys((1, many))
+        for server, cache in PLANS
+        if (w, server, cache) != PAIRED
+    ]
     if shutil.which("wrk") is None:
         return [
             HttpResult(s, w, c, status="not available: wrk is not installed (make bench-deps)")
-            for w, s, c in plans
+            for w, s, c in [PAIRED, *plans]
         ]
     with tempfile.TemporaryDirectory(prefix="resbot-bench-http-") as folder:
         script = Path(folder) / "bodies.lua"
-        script.write_text(lua_script(request_bodies(questions)), encoding="utf-8")
-        load = Load(duration, connections, script)
-        alone = [
-            engine_alone(knowledge, intents, questions, duration, cache) for cache in ("off", "on")
+        bodies = request_bodies(questions)
+        script.write_text(lua_script(bodies), encoding="utf-8")
+        load = Load(duration, connections, script, tuple(bodies))
+        paired = [
+            result
+            for k in range(1, rounds + 1)
+            for result in paired_round(k, knowledge, intents, questions, load, Path(folder))
         ]
-        return (
-            alone
-            + ceiling(alone[0], load, Path(folder))
-            + [
+        return [
+            *paired,
+            engine_alone(knowledge, intents, questions, duration, "on"),
+            *(
                 measure_server(
                     server_command(server, knowledge, intents, workers),
                     HttpResult(server, workers, cache),
-                    env={**SERVER_ENV, "RESBOT_ANSWER_CACHE": CACHE_ON if cache == "on" else "0"},
+                    env=server_env(cache),
                     load=load,
                     log_path=Path(folder) / f"{server}-{workers}-{cache}.log",
                 )
                 for workers, server, cache in plans
-            ]
-        )
+            ),
+        ]
+
+
+def server_env(cache: str) -> dict[str, str]:
+    return {**SERVER_ENV, "RESBOT_ANSWER_CACHE": CACHE_ON if cache == "on" else "0"}
+
+
+def paired_round(
+    k: int, knowledge: Path, intents: Path, questions: Sequence[str], load: Load, folder: Path
+) -> list[HttpResult]:
+    """Round k: the engine alone, the ceiling at its time per answer, then `resbot serve`
+    (one worker, cache off), one right after the other."""
+    alone = replace(engine_alone(knowledge, intents, questions, load.duration, "off"), round=k)
+    server = measure_server(
+        server_command("resbot", knowledge, intents, 1),
+        HttpResult("resbot", 1, "off", round=k),
+        env=server_env("off"),
+        load=load,
+        log_path=folder / f"resbot-1-off-{k}.log",
+    )
+    return [alone, *(replace(c, round=k) for c in ceiling(alone, load, folder)), server]
 
 
 PLANS = (("bare", "-"), ("resbot", "off"), ("resbot", "on"))
+PAIRED = (1, "resbot", "off")  # measured in the paired rounds
 
 
 def ceiling(alone: HttpResult, load: Load, folder: Path) -> list[HttpResult]:
@@ -294,6 +339,7 @@ def measure_server(
             if planned.workers > 1 and processes < planned.workers:
                 why = f"--workers {planned.workers} gave {processes} process"
                 return _unavailable(planned, why, log, processes=processes)
+            send_once(port, load.bodies)
             wrk(base, load, min(WARMUP_SECONDS, load.duration))
             figures = wrk(base, load, load.duration)
         finally:
@@ -313,6 +359,19 @@ def _unavailable(
         lines = [line.strip() for line in log.read().splitlines() if line.strip()]
         detail = f" ({lines[-1][:100]})" if lines else ""
     return replace(planned, status=f"not available: {why}{detail}", processes=processes)
+
+
+def send_once(port: int, bodies: Sequence[str]) -> None:
+    """Each body to /api/ask once, in turn, on one kept-alive connection."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=READY_SECONDS)
+    try:
+        for body in bodies:
+            connection.request(
+                "POST", "/api/ask", body.encode(), {"Content-Type": "application/json"}
+            )
+            connection.getresponse().read()
+    finally:
+        connection.close()
 
 
 def wrk(base: str, load: Load, seconds: float) -> dict[str, int] | None:

@@ -98,6 +98,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bench.add_argument("--connections", type=int, default=64)
     bench.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="paired rounds of the engine alone and the server (1 worker, cache off)",
+    )
+    bench.add_argument(
         "--skip", default="", help="comma-separated parts to skip: engine,cold,scale,http"
     )
     bench.add_argument("--json", action="store_true", help="print the figures as JSON")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 from bot.bench.bm25 import Bm25Result
 from bot.bench.coldstart import ColdStartResult
@@ -193,3 +194,33 @@ def test_the_ceiling_on_aiohttp_is_shown_against_the_engine_alone() -> None:
     assert "3,200/s = 80% of 4,000/s" in table
     assert "42% of bare" in table  # resbot still compared with the bare server that spends none
     assert "engine alone, 1 worker, cache off: answers/s (no HTTP)" in table
+
+
+def test_paired_rounds_are_judged_by_the_median_of_their_shares() -> None:
+    def round_of(k: int, engine: float, ceiling: float, server: float) -> list[HttpResult]:
+        return [
+            HttpResult("engine alone", 1, "off", rps=engine, round=k),
+            HttpResult("bare", 1, "-", rps=ceiling, spend_ms=1000.0 / engine, round=k),
+            HttpResult("resbot", 1, "off", rps=server, requests=100, round=k),
+        ]
+
+    report = sample_report()
+    # the machine slows down between rounds: each share is against its own round's engine
+    report.http = [
+        *round_of(1, 500.0, 420.0, 360.0),  # 84%, 72%
+        *round_of(2, 400.0, 320.0, 340.0),  # 80%, 85%
+        *round_of(3, 600.0, 480.0, 420.0),  # 80%, 70%
+    ]
+    table = render_table(report)
+    assert "round 2: resbot, 1 worker, cache off: answers/s against the engine alone" in table
+    assert "340/s = 85% of 400/s" in table  # against round 2's engine, not round 1's
+    assert "80% (rounds: 84%, 80%, 80%)" in table
+    assert "72% (rounds: 72%, 85%, 70%)" in table
+    checks = {(r.part, r.measure): r.result for r in rows(report) if r.result}
+    judged = "median of 3 paired rounds: answers/s against the engine alone, resbot, 1 worker"
+    assert checks[("http", judged + ", cache off")] == "FAIL"  # 72% < 80%
+    one_round = "round 2: resbot, 1 worker, cache off: answers/s against the engine alone"
+    assert ("http", one_round) not in checks  # one round alone is not the verdict
+    report.http[-1] = replace(report.http[-1], rps=510.0)  # 85%: median 85%
+    checks = {(r.part, r.measure): r.result for r in rows(report) if r.result}
+    assert checks[("http", judged + ", cache off")] == "PASS"
