@@ -1,10 +1,11 @@
 """ConversationService: the one place transports call. Reads a sender's session, asks the
 engine, writes the new state. The engine is pure; this is the only stateful glue.
 
-One sender's messages are answered one at a time in a process (a lock per sender), and a
-write names the version it was computed from: when another process wrote first (two events
-from one sender at the same moment), the turn is answered again on the newer state, so no
-write is ever lost to "the last one wins"."""
+The engine's replies run in batches, those asked for in one turn of the event loop together
+(bot/server/batching.py). One sender's messages are answered one at a time in a process (a
+lock per sender), and a write names the version it was computed from: when another process
+wrote first (two events from one sender at the same moment), the turn is answered again on
+the newer state, so no write is ever lost to "the last one wins"."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import asyncio
 
 from bot.core.engine import AnswerEngine
 from bot.core.models import Answer, ConversationState
+from bot.server.batching import ReplyBatch
 from bot.server.sessions.base import SessionStore, Written
 
 MAX_ATTEMPTS = 3
@@ -66,6 +68,7 @@ class ConversationService:
         self._engine = engine
         self._store = store
         self._locks = SenderLocks()
+        self._batch = ReplyBatch()
 
     @property
     def engine(self) -> AnswerEngine:
@@ -85,7 +88,7 @@ class ConversationService:
             for _ in range(MAX_ATTEMPTS):
                 stored = await self._store.read(sender)
                 state = stored.state or ConversationState()
-                turn = engine.reply(message, state, context_lost=stored.lost)
+                turn = await self._batch.reply(engine, message, state, context_lost=stored.lost)
                 if stored.version is None:
                     return turn.answer  # the store is unreachable: nothing to record
                 written = await self._store.write(sender, turn.state, version=stored.version)
