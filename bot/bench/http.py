@@ -7,8 +7,9 @@ keeps it): the answers per second the server could give if HTTP cost nothing.
 
 This machine's speed drifts (the engine alone gave 574 answers/s, then 434-455 half an hour
 later), so one server's figure against one engine figure taken minutes apart says little: the
-one-worker, cache-off server is measured in paired rounds, each the engine alone, the ceiling
-and the server in turn, and judged by the median of the rounds' shares.
+one-worker, cache-off server is measured in paired rounds, each the engine alone and the
+server one right after the other (in turn first), then the ceiling, and judged by the median
+of the rounds' shares.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ BODIES = 1000
 READY_SECONDS = 60.0
 WARMUP_SECONDS = 2.0
 WRK_THREADS = 2
-ROUNDS = 3  # paired rounds of the engine alone, the ceiling and the server (cache off)
+ROUNDS = 5  # paired rounds of the engine alone, the ceiling and the server (cache off)
 # wrk comes from one address with few senders: rate limits that never refuse, so the limiter's
 # cost is measured but not its 429s (defaults: 300/min per client, 30/min per sender).
 UNLIMITED = "1000000000"
@@ -203,17 +204,29 @@ def server_env(cache: str) -> dict[str, str]:
 def paired_round(
     k: int, knowledge: Path, intents: Path, questions: Sequence[str], load: Load, folder: Path
 ) -> list[HttpResult]:
-    """Round k: the engine alone, the ceiling at its time per answer, then `resbot serve`
-    (one worker, cache off), one right after the other."""
-    alone = replace(engine_alone(knowledge, intents, questions, load.duration, "off"), round=k)
-    server = measure_server(
-        server_command("resbot", knowledge, intents, 1),
-        HttpResult("resbot", 1, "off", round=k),
-        env=server_env("off"),
-        load=load,
-        log_path=folder / f"resbot-1-off-{k}.log",
-    )
-    return [alone, *(replace(c, round=k) for c in ceiling(alone, load, folder)), server]
+    """Round k: the engine alone and `resbot serve` (one worker, cache off) one right after
+    the other, the engine first in odd rounds and second in even ones (a machine speeding up
+    or slowing down through the rounds favours neither), then the ceiling at the engine's
+    time per answer."""
+
+    def alone() -> HttpResult:
+        return replace(engine_alone(knowledge, intents, questions, load.duration, "off"), round=k)
+
+    def server() -> HttpResult:
+        return measure_server(
+            server_command("resbot", knowledge, intents, 1),
+            HttpResult("resbot", 1, "off", round=k),
+            env=server_env("off"),
+            load=load,
+            log_path=folder / f"resbot-1-off-{k}.log",
+        )
+
+    if k % 2:
+        engine, served = alone(), server()
+    else:
+        served = server()
+        engine = alone()
+    return [engine, *(replace(c, round=k) for c in ceiling(engine, load, folder)), served]
 
 
 PLANS = (("bare", "-"), ("resbot", "off"), ("resbot", "on"))

@@ -100,7 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument(
         "--rounds",
         type=int,
-        default=3,
+        default=5,
         help="paired rounds of the engine alone and the server (1 worker, cache off)",
     )
     bench.add_argument(
