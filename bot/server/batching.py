@@ -54,12 +54,16 @@ class ReplyBatch:
 
     def _run(self) -> None:
         pending, self._pending = self._pending, []
-        for item in pending:
+        for at, item in enumerate(pending):
             if item.future.done():  # its request was cancelled meanwhile
                 continue
             try:
                 turn = item.engine.reply(item.message, item.state, context_lost=item.context_lost)
             except Exception as error:  # the caller's error handling reports it
                 item.future.set_exception(error)
+            except BaseException:  # KeyboardInterrupt, SystemExit: none is left waiting
+                for rest in pending[at:]:
+                    rest.future.cancel()
+                raise
             else:
                 item.future.set_result(turn)

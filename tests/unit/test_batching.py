@@ -83,3 +83,17 @@ async def test_concurrent_senders_are_answered_each_on_its_own_state(recording, 
         "op8",
         None,  # cy has looked at no paragraph yet
     ]
+
+
+async def test_an_interrupt_leaves_no_reply_waiting(recording, ran):
+    class Interrupted:
+        def reply(self, message, state=None, *, context_lost=False):
+            raise KeyboardInterrupt
+
+    batch = ReplyBatch()
+    first = batch.reply(Interrupted(), "hello", ConversationState())
+    second = batch.reply(recording, "hello", ConversationState())
+    with pytest.raises(KeyboardInterrupt):
+        batch._run()  # as the loop's callback would, the interrupt goes on up
+    assert first.cancelled() and second.cancelled()
+    assert ran == []  # the rest of the batch is not answered by a stopping process
