@@ -198,7 +198,7 @@ class ParagraphIndex:
         if rows is None:
             if not 0 <= document < len(self.documents):
                 return None
-            a, b = int(self._doc_start[document]), int(self._doc_start[document + 1])
+            a, b = self._span(document)
             pairs = zip(self._kinds[a:b].tolist(), self._numbers[a:b].tolist(), strict=True)
             rows = {f"{KINDS[k]}{n}": a + i for i, (k, n) in enumerate(pairs)}
             self._rows.put(document, rows)
@@ -211,20 +211,24 @@ class ParagraphIndex:
         mask = np.zeros(len(self.entries), dtype=bool)
         for document in documents:
             if 0 <= document < len(self.documents):
-                mask[int(self._doc_start[document]) : int(self._doc_start[document + 1])] = True
+                mask[slice(*self._span(document))] = True
         return mask
+
+    def _span(self, document: int) -> tuple[int, int]:
+        """The entry ids of a document: first, and one past its last."""
+        return int(self._doc_start[document]), int(self._doc_start[document + 1])
 
     def document_entries(self, document: int) -> list[Entry]:
         """The entries of one document, in order."""
         if not 0 <= document < len(self.documents):
             return []
-        a, b = int(self._doc_start[document]), int(self._doc_start[document + 1])
+        a, b = self._span(document)
         return [self.entry(i) for i in range(a, b)]
 
     def holding(self, stems: Sequence[str], document: int) -> npt.NDArray[np.bool_]:
         """Per entry of the document, in order: whether it holds every one of the stems (read
         from the postings, without stemming the document's text)."""
-        first, stop = int(self._doc_start[document]), int(self._doc_start[document + 1])
+        first, stop = self._span(document)
         held = np.ones(stop - first, dtype=bool)
         for stem in stems:
             ids = self.stem_entries(stem)
@@ -240,7 +244,7 @@ class ParagraphIndex:
         ids = self.stem_entries(stem)
         for document in documents:
             if 0 <= document < len(self.documents):
-                first, stop = self._doc_start[document], self._doc_start[document + 1]
+                first, stop = self._span(document)
                 low, high = np.searchsorted(ids, [first, stop])
                 if high > low:
                     return True
@@ -248,7 +252,7 @@ class ParagraphIndex:
 
     def embedded_in(self, document: int) -> npt.NDArray[np.bool_]:
         """Per entry of the document, in order: whether its kind carries a sentence vector."""
-        first, stop = int(self._doc_start[document]), int(self._doc_start[document + 1])
+        first, stop = self._span(document)
         return np.asarray(self._kinds[first:stop] != KIND_CODES["fn"], dtype=bool)
 
     def citing(self, entry: Entry) -> list[int]:

@@ -236,11 +236,14 @@ def absent_verbs(
         stems = term.alternatives[0].stems
         if len(stems) != 1 or stems[0] not in verb_stems or _as_noun(query.text, term.surface):
             continue
-        if stems[0] not in index.idf or (
-            documents is not None and not index.held_in(stems[0], documents)
-        ):
+        if not used_by(index, stems[0], documents):
             absent.append(term.surface)
     return absent
+
+
+def used_by(index: ParagraphIndex, stem: str, documents: frozenset[int] | None) -> bool:
+    """Whether the documents (all loaded when None) use the stem anywhere."""
+    return stem in index.idf and (documents is None or index.held_in(stem, documents))
 
 
 # A run of capitalised words inside a sentence (not its first word): a name the question uses.
@@ -261,14 +264,13 @@ def absent_names(
         return []
     terms = {fold(t.surface): t for t in query.terms}
 
-    def held(stem: str) -> bool:
-        return stem in index.idf and (documents is None or index.held_in(stem, documents))
-
     def foreign(word: str) -> bool:
         term = terms.get(fold(word))
         if term is None or term.corrected or fold(word) in GENERIC:
             return False  # a word the query drops, a slip for a word the text has, or "GA"
-        return not any(all(held(s) for s in a.stems) for a in term.alternatives)
+        return not any(
+            all(used_by(index, s, documents) for s in a.stems) for a in term.alternatives
+        )
 
     return [name for name in names if all(foreign(word) for word in name.split())]
 
